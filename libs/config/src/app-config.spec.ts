@@ -1,0 +1,71 @@
+import { AppConfig, ConfigError } from './app-config';
+
+const production = {
+  NODE_ENV: 'production',
+  PLATFORM_ADMIN_TOKEN: 'a-long-platform-admin-token',
+  OPERATOR_USER: 'ops',
+  OPERATOR_PASSWORD: 'a-long-operator-password',
+  VAULT_KEYS: `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`,
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    new AppConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('AppConfig', () => {
+  it('runs in development with no variables at all, using development defaults', () => {
+    const config = new AppConfig({});
+    expect(config.nodeEnv).toBe('development');
+    expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/conduit');
+    expect(config.database.migrate).toBe(true);
+    expect(config.queue).toEqual({ redisUrl: 'redis://127.0.0.1:6379', prefix: 'conduit' });
+    expect(config.vault.keys[0].key).toHaveLength(32);
+    expect(config.worker.concurrency).toBe(100);
+  });
+
+  it('requires every secret outside development and names each one', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'PLATFORM_ADMIN_TOKEN: is required',
+        'OPERATOR_USER: is required',
+        'OPERATOR_PASSWORD: is required',
+        'VAULT_KEYS: is required',
+      ]),
+    );
+  });
+
+  it('accepts a complete production environment and keeps the vault keys in order, newest first', () => {
+    const config = new AppConfig(production);
+    expect(config.database.migrate).toBe(false);
+    expect(config.vault.keys.map((k) => k.id)).toEqual(['k2', 'k1']);
+  });
+
+  it('reports every bad variable at once', () => {
+    const problems = problemsOf({
+      ...production,
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      WORKER_CONCURRENCY: '0',
+      VAULT_KEYS: 'k1:tooshort',
+      EGRESS_ALLOW_HTTP: 'yes',
+      NODE_ENV: 'staging',
+    });
+    const variables = problems.map((p) => p.split(':')[0]);
+    expect(variables).toEqual(
+      expect.arrayContaining(['NODE_ENV', 'PORT', 'DATABASE_URL', 'WORKER_CONCURRENCY', 'VAULT_KEYS', 'EGRESS_ALLOW_HTTP']),
+    );
+  });
+
+  it('parses allow-lists as comma-separated values', () => {
+    const config = new AppConfig({ EGRESS_ALLOW_CIDRS: '10.0.0.0/8, 192.168.1.0/24', EGRESS_ALLOW_HOSTS: '' });
+    expect(config.egress.allowCidrs).toEqual(['10.0.0.0/8', '192.168.1.0/24']);
+    expect(config.egress.allowHosts).toEqual([]);
+  });
+});

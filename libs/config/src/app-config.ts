@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { nodeEnvSchema, sectionSchemas, type NodeEnv } from './env-schema';
+
+type Sections = ReturnType<typeof sectionSchemas>;
+type Parsed<K extends keyof Sections> = z.output<Sections[K]>;
+
+/** Thrown at boot when the environment is wrong; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The typed configuration, validated once at boot. Inject it; never read process.env elsewhere. */
+export class AppConfig {
+  readonly nodeEnv: NodeEnv;
+  readonly http: { port: number; logLevel: Parsed<'http'>['LOG_LEVEL']; bodyLimit: string };
+  readonly database: { url: string; migrate: boolean; poolSize: number };
+  readonly queue: { redisUrl: string; prefix: string };
+  readonly auth: { platformAdminToken: string; operatorUser: string; operatorPassword: string };
+  readonly vault: { keys: { id: string; key: Buffer }[] };
+  readonly egress: { allowCidrs: string[]; allowHosts: string[]; allowHttp: boolean };
+  readonly worker: {
+    concurrency: number;
+    retryBaseDelayMs: number;
+    retryMaxDelayMs: number;
+    defaultTimeoutMs: number;
+    defaultMaxRetries: number;
+  };
+  readonly demo: { seed: boolean };
+
+  constructor(env: NodeJS.ProcessEnv) {
+    const problems: string[] = [];
+    const nodeEnv = nodeEnvSchema.safeParse(env.NODE_ENV);
+    if (!nodeEnv.success) problems.push(`NODE_ENV: ${nodeEnv.error.issues[0]?.message}`);
+    this.nodeEnv = nodeEnv.data ?? 'development';
+
+    const schemas = sectionSchemas(this.nodeEnv === 'development');
+    const parse = <K extends keyof Sections>(name: K): Parsed<K> => {
+      const result = schemas[name].safeParse(env);
+      if (result.success) return result.data as Parsed<K>;
+      for (const issue of result.error.issues) {
+        const variable = issue.path.join('.');
+        problems.push(`${variable}: ${env[variable] === undefined ? 'is required' : issue.message}`);
+      }
+      return {} as Parsed<K>;
+    };
+
+    const http = parse('http');
+    const database = parse('database');
+    const queue = parse('queue');
+    const auth = parse('auth');
+    const vault = parse('vault');
+    const egress = parse('egress');
+    const worker = parse('worker');
+    const demo = parse('demo');
+    if (problems.length > 0) throw new ConfigError(problems);
+
+    this.http = { port: http.PORT, logLevel: http.LOG_LEVEL, bodyLimit: http.BODY_LIMIT };
+    this.database = { url: database.DATABASE_URL, migrate: database.DB_MIGRATE, poolSize: database.DB_POOL_SIZE };
+    this.queue = { redisUrl: queue.REDIS_URL, prefix: queue.QUEUE_PREFIX };
+    this.auth = {
+      platformAdminToken: auth.PLATFORM_ADMIN_TOKEN,
+      operatorUser: auth.OPERATOR_USER,
+      operatorPassword: auth.OPERATOR_PASSWORD,
+    };
+    this.vault = {
+      keys: vault.VAULT_KEYS.split(',').map((entry) => {
+        const [id, key] = entry.trim().split(':');
+        return { id, key: Buffer.from(key, 'base64') };
+      }),
+    };
+    this.egress = {
+      allowCidrs: egress.EGRESS_ALLOW_CIDRS,
+      allowHosts: egress.EGRESS_ALLOW_HOSTS,
+      allowHttp: egress.EGRESS_ALLOW_HTTP,
+    };
+    this.worker = {
+      concurrency: worker.WORKER_CONCURRENCY,
+      retryBaseDelayMs: worker.RETRY_BASE_DELAY_MS,
+      retryMaxDelayMs: worker.RETRY_MAX_DELAY_MS,
+      defaultTimeoutMs: worker.DEFAULT_TARGET_TIMEOUT_MS,
+      defaultMaxRetries: worker.DEFAULT_TARGET_MAX_RETRIES,
+    };
+    this.demo = { seed: demo.DEMO_SEED };
+  }
+
+  get isDevelopment(): boolean {
+    return this.nodeEnv === 'development';
+  }
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/**
+ * The environment, one section per module. Each section is validated on its own and all
+ * problems are reported together, each naming its variable.
+ */
+
+const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1'));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min).max(max).default(fallback);
+
+const url = (protocols: string[]) =>
+  z.url({ error: 'must be a URL' }).refine((v) => protocols.includes(new URL(v).protocol), {
+    message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  });
+
+/** A secret: a development default is allowed only in development, never elsewhere. */
+const secret = (isDev: boolean, devDefault: string, minLength: number) => {
+  const schema = z.string().min(minLength, `must be at least ${minLength} characters`);
+  return isDev ? schema.default(devDefault) : schema;
+};
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const VAULT_KEY = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/;
+// Development only: a fixed, well-known key, so a restarted dev stack can still read its own secrets.
+const DEV_VAULT_KEYS = 'dev1:ZGV2ZWxvcG1lbnQtb25seS12YXVsdC1rZXktMzJiISE=';
+
+export const sectionSchemas = (isDev: boolean) => ({
+  http: z.object({
+    PORT: int(3000, 1, 65535),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    BODY_LIMIT: z.string().default('10mb'),
+  }),
+  database: z.object({
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/conduit'),
+    DB_MIGRATE: bool(isDev),
+    DB_POOL_SIZE: int(20, 2, 500),
+  }),
+  queue: z.object({
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
+      .default('conduit'),
+  }),
+  auth: z.object({
+    PLATFORM_ADMIN_TOKEN: secret(isDev, 'dev-platform-admin-token', 16),
+    OPERATOR_USER: secret(isDev, 'operator', 1),
+    OPERATOR_PASSWORD: secret(isDev, 'dev-operator-password', 12),
+  }),
+  vault: z.object({
+    VAULT_KEYS: secret(isDev, DEV_VAULT_KEYS, 1).refine(
+      (v) => v.split(',').every((k) => VAULT_KEY.test(k.trim())),
+      'must be comma-separated id:base64 entries, each a 32-byte key',
+    ),
+  }),
+  egress: z.object({
+    EGRESS_ALLOW_CIDRS: csv,
+    EGRESS_ALLOW_HOSTS: csv,
+    EGRESS_ALLOW_HTTP: bool(false),
+  }),
+  worker: z.object({
+    WORKER_CONCURRENCY: int(100, 1, 10_000),
+    RETRY_BASE_DELAY_MS: int(500, 0, 60_000),
+    RETRY_MAX_DELAY_MS: int(30_000, 0, 600_000),
+    DEFAULT_TARGET_TIMEOUT_MS: int(60_000, 100, 3_600_000),
+    DEFAULT_TARGET_MAX_RETRIES: int(2, 0, 10),
+  }),
+  demo: z.object({
+    DEMO_SEED: bool(isDev),
+  }),
+});
+
+export const nodeEnvSchema = z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(', ')}` }).default('development');

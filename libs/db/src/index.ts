@@ -1,0 +1,6 @@
+export * from './entities';
+export { DbModule } from './db.module';
+export { dataSourceOptions } from './data-source-options';
+export { ensureDatabase, runMigrations } from './migrate';
+export { TenantScope } from './tenant-scope';
+export { TenantScopedRepository, type ScopedWhere, type ScopedFindOptions } from './tenant-scoped.repository';

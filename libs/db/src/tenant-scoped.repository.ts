@@ -1,0 +1,68 @@
+import type { EntityManager, FindOptionsOrder, FindOptionsWhere, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+
+/** A filter on a tenant-owned table. `tenantId` is not part of it: the scope adds it, always. */
+export type ScopedWhere<E> = Omit<FindOptionsWhere<E>, 'tenantId'>;
+
+export interface ScopedFindOptions<E> {
+  where?: ScopedWhere<E>;
+  order?: FindOptionsOrder<E>;
+  take?: number;
+}
+
+/**
+ * A repository that can only see one tenant's rows. Every tenant-owned query goes through one of
+ * these (see `TenantScope`), so an unscoped query is hard to write by accident.
+ */
+export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string | null }> {
+  constructor(
+    private readonly repository: Repository<E>,
+    readonly tenantId: string,
+  ) {}
+
+  findOne(where: ScopedWhere<E>): Promise<E | null> {
+    return this.repository.findOne({ where: this.scope(where) });
+  }
+
+  find(options: ScopedFindOptions<E> = {}): Promise<E[]> {
+    return this.repository.find({ ...options, where: this.scope(options.where ?? {}) });
+  }
+
+  exists(where: ScopedWhere<E>): Promise<boolean> {
+    return this.repository.exists({ where: this.scope(where) });
+  }
+
+  /** Inserts rows stamped with this tenant's id and returns them as stored. */
+  async insert(rows: Omit<QueryDeepPartialEntity<E>, 'tenantId'>[]): Promise<E[]> {
+    if (rows.length === 0) return [];
+    const stamped = rows.map((row) => ({ ...row, tenantId: this.tenantId }) as QueryDeepPartialEntity<E>);
+    const result = await this.repository.createQueryBuilder().insert().values(stamped).returning('*').execute();
+    return (result.raw as Record<string, unknown>[]).map((raw) => this.repository.create(this.fromRaw(raw)));
+  }
+
+  /** Updates matching rows of this tenant; returns how many changed (0 means the condition did not hold). */
+  async update(where: ScopedWhere<E>, patch: QueryDeepPartialEntity<E>): Promise<number> {
+    const result = await this.repository.update(this.scope(where), patch);
+    return result.affected ?? 0;
+  }
+
+  /** A query builder whose first condition is this tenant. Add conditions with `andWhere`. */
+  queryBuilder(alias: string): SelectQueryBuilder<E> {
+    return this.repository
+      .createQueryBuilder(alias)
+      .where(`${alias}.tenant_id = :scopeTenantId`, { scopeTenantId: this.tenantId });
+  }
+
+  private scope(where: ScopedWhere<E>): FindOptionsWhere<E> {
+    return { ...where, tenantId: this.tenantId } as FindOptionsWhere<E>;
+  }
+
+  // RETURNING * gives column names; map them back to property names.
+  private fromRaw(raw: Record<string, unknown>): E {
+    const entity: Record<string, unknown> = {};
+    for (const column of this.repository.metadata.columns) {
+      if (column.databaseName in raw) entity[column.propertyName] = raw[column.databaseName];
+    }
+    return entity as E;
+  }
+}

@@ -1,0 +1,87 @@
+/** The provider-neutral shape of one model call: what adapters receive and return. */
+
+export const PROVIDER_KINDS = [
+  'openai',
+  'azure_openai',
+  'anthropic',
+  'gemini',
+  'bedrock',
+  'ollama',
+  'openrouter',
+  'github_models',
+  'openai_compatible',
+  'mock',
+] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+export type JsonSchema = Record<string, unknown>;
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface CompletionRequest {
+  model: string;
+  messages: ChatMessage[];
+  /** JSON Schema the answer must satisfy; each adapter asks for it the provider's own way. */
+  responseSchema: { name: string; schema: JsonSchema };
+  maxOutputTokens: number;
+  temperature: number;
+  /** The task the request was built from. Only the built-in mock reads it, to answer without a model. */
+  task: { kind: string; input: unknown };
+}
+
+/**
+ * Token usage with one meaning for every provider: `inputTokens` counts every input token processed
+ * (cache reads and writes included), `outputTokens` every generated token (reasoning included);
+ * the other three are breakdowns of those two.
+ */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+}
+
+export const ZERO_USAGE: TokenUsage = Object.freeze({
+  inputTokens: 0,
+  outputTokens: 0,
+  cachedTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+});
+
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'other';
+
+export interface CompletionResult {
+  /** The answer text (for structured output, the JSON document as text). */
+  text: string;
+  finishReason: FinishReason;
+  usage: TokenUsage;
+  /** Cost the provider itself reported for the call (OpenRouter), in USD. */
+  providerCost?: number;
+}
+
+/** A connection as an adapter sees it: settings validated for its kind, secrets already decrypted. */
+export interface ResolvedConnection {
+  id: string;
+  kind: ProviderKind;
+  settings: Record<string, unknown>;
+}
+
+export interface CallContext {
+  /** Aborted when the target's timeout elapses; adapters must stop waiting when it fires. */
+  signal: AbortSignal;
+  /** The item the call is for (the mock uses it to make its failures deterministic). */
+  itemId: string;
+  /** 1-based count of calls made for this item to this target so far, this one included. */
+  callNumber: number;
+}
+
+/** One implementation per provider kind. */
+export interface ProviderAdapter {
+  readonly kind: ProviderKind;
+  complete(connection: ResolvedConnection, request: CompletionRequest, ctx: CallContext): Promise<CompletionResult>;
+}

@@ -1,0 +1,3 @@
+export * from './completion';
+export * from './provider-error';
+export * from './mock';

@@ -1,0 +1,2 @@
+export * from './mock.adapter';
+export * from './mock-settings';

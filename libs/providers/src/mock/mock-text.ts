@@ -1,0 +1,39 @@
+/** Text matching helpers: the mock "reads" a text by looking for names and patterns in it. */
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** `invoiceTotal`, `invoice_total` and `Invoice total` all give `["invoice", "total"]`. */
+export function nameWords(name: string): string[] {
+  return name
+    .replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1 $2')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
+
+/**
+ * Regex source (for the `iu` flags) matching a name as a whole word in a text: its words may be
+ * separated by spaces, `_`, `-` or nothing. A name without letters or digits matches literally.
+ */
+export function namePattern(name: string): string {
+  const words = nameWords(name);
+  const core = words.length ? words.map(escapeRegExp).join('[\\s_-]*') : escapeRegExp(name);
+  return `(?<![\\p{L}\\p{N}])${core}(?![\\p{L}\\p{N}])`;
+}
+
+/** How often the name occurs in the text, case-insensitively. */
+export function countMentions(text: string, name: string): number {
+  if (name.trim() === '') return 0;
+  return text.match(new RegExp(namePattern(name), 'giu'))?.length ?? 0;
+}
+
+/** The first `count` words of the text, whitespace normalized. */
+export function leadingWords(text: string, count: number): string {
+  return text.split(/\s+/).filter(Boolean).slice(0, count).join(' ');
+}
