@@ -1,1 +1,19 @@
-export default async function globalSetup(): Promise<void> {}
+import 'reflect-metadata';
+// Plain relative imports: jest's module mapping does not apply to global setup.
+import { dataSourceOptions } from '../../libs/db/src/data-source-options';
+import { ensureDatabase, runMigrations } from '../../libs/db/src/migrate';
+import { DataSource } from 'typeorm';
+import { testRunEnv } from './test-env';
+
+/** Once per `jest` run: a fresh database with every migration applied, and the run's environment. */
+export default async function globalSetup(): Promise<void> {
+  Object.assign(process.env, testRunEnv());
+  const url = process.env.DATABASE_URL as string;
+  await ensureDatabase(url);
+  const dataSource = await new DataSource(dataSourceOptions(url, 2)).initialize();
+  try {
+    await runMigrations(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}

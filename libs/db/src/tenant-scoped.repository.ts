@@ -1,4 +1,11 @@
-import type { EntityManager, FindOptionsOrder, FindOptionsWhere, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
+import type {
+  FindOptionsOrder,
+  FindOptionsWhere,
+  ObjectLiteral,
+  Repository,
+  SelectQueryBuilder,
+  UpdateQueryBuilder,
+} from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 
 /** A filter on a tenant-owned table. `tenantId` is not part of it: the scope adds it, always. */
@@ -25,7 +32,7 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
   }
 
   find(options: ScopedFindOptions<E> = {}): Promise<E[]> {
-    return this.repository.find({ ...options, where: this.scope(options.where ?? {}) });
+    return this.repository.find({ ...options, where: this.scope(options.where ?? ({} as ScopedWhere<E>)) });
   }
 
   exists(where: ScopedWhere<E>): Promise<boolean> {
@@ -33,9 +40,9 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
   }
 
   /** Inserts rows stamped with this tenant's id and returns them as stored. */
-  async insert(rows: Omit<QueryDeepPartialEntity<E>, 'tenantId'>[]): Promise<E[]> {
+  async insert(rows: Partial<Omit<E, 'tenantId'>>[]): Promise<E[]> {
     if (rows.length === 0) return [];
-    const stamped = rows.map((row) => ({ ...row, tenantId: this.tenantId }) as QueryDeepPartialEntity<E>);
+    const stamped = rows.map((row) => ({ ...row, tenantId: this.tenantId }) as unknown as QueryDeepPartialEntity<E>);
     const result = await this.repository.createQueryBuilder().insert().values(stamped).returning('*').execute();
     return (result.raw as Record<string, unknown>[]).map((raw) => this.repository.create(this.fromRaw(raw)));
   }
@@ -51,6 +58,15 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
     return this.repository
       .createQueryBuilder(alias)
       .where(`${alias}.tenant_id = :scopeTenantId`, { scopeTenantId: this.tenantId });
+  }
+
+  /** An UPDATE limited to this tenant's rows, for conditional updates. Add conditions with `andWhere`. */
+  updateQuery(patch: QueryDeepPartialEntity<E>): UpdateQueryBuilder<E> {
+    return this.repository
+      .createQueryBuilder()
+      .update()
+      .set(patch)
+      .where('tenant_id = :scopeTenantId', { scopeTenantId: this.tenantId });
   }
 
   private scope(where: ScopedWhere<E>): FindOptionsWhere<E> {

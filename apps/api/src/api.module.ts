@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ConfigModule } from '@conduit/config';
+import { DbModule } from '@conduit/db';
+import { JobsModule } from '@conduit/jobs';
+import { ProvidersModule } from '@conduit/providers';
+import { RoutingModule } from '@conduit/routing';
+import { TenancyModule } from '@conduit/tenancy';
+import { AdminTenantsController } from './admin/admin-tenants.controller';
+import { BatchesController } from './batches/batches.controller';
+import { ConnectionsController } from './connections/connections.controller';
+import { DemoSeeder } from './demo-seeder';
+import { HealthController } from './health/health.controller';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { LoggingModule } from './http/logging.module';
+import { MeController } from './me/me.controller';
+import { RoutingController } from './routing/routing.controller';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot(),
+    LoggingModule,
+    DbModule,
+    TenancyModule,
+    ProvidersModule,
+    RoutingModule,
+    JobsModule,
+  ],
+  controllers: [
+    HealthController,
+    AdminTenantsController,
+    MeController,
+    ConnectionsController,
+    RoutingController,
+    BatchesController,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }, DemoSeeder],
+})
+export class ApiModule {}

@@ -1,0 +1,58 @@
+import type { UsageSummary } from '@conduit/accounting';
+import type { BatchDetails, ItemDetails } from '@conduit/jobs';
+
+/** Public shapes of batches and items (API.md). Only these functions decide what leaves the API. */
+export function presentBatch({ batch, counts, usage }: BatchDetails) {
+  return {
+    id: batch.id,
+    object: 'batch',
+    status: batch.status,
+    counts,
+    usage: { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens, cost: usage.cost },
+    user: batch.endUser,
+    metadata: batch.metadata,
+    created_at: batch.createdAt.toISOString(),
+    completed_at: batch.completedAt?.toISOString() ?? null,
+  };
+}
+
+export function presentItem({ item, usage }: ItemDetails) {
+  return {
+    id: item.id,
+    object: 'item',
+    batch_id: item.batchId,
+    custom_id: item.customId,
+    task: item.task,
+    status: item.status,
+    ...(item.result !== null ? { result: item.result } : {}),
+    ...(item.error ? { error: item.error } : {}),
+    connection_id: item.connectionId,
+    model: item.model,
+    policy_version: item.policyVersion,
+    attempts: usage?.calls ?? 0,
+    usage: presentUsage(usage),
+    created_at: item.createdAt.toISOString(),
+    completed_at: item.completedAt?.toISOString() ?? null,
+  };
+}
+
+/** One line of `GET /v1/batches/:id/results`. */
+export function presentResultLine({ item, usage }: ItemDetails) {
+  return {
+    custom_id: item.customId,
+    status: item.status,
+    ...(item.status === 'succeeded' ? { result: item.result } : { error: item.error }),
+    model: item.model,
+    usage: presentUsage(usage),
+  };
+}
+
+function presentUsage(usage: UsageSummary | undefined) {
+  return {
+    input_tokens: usage?.input_tokens ?? 0,
+    output_tokens: usage?.output_tokens ?? 0,
+    cached_tokens: usage?.cached_tokens ?? 0,
+    reasoning_tokens: usage?.reasoning_tokens ?? 0,
+    cost: usage?.cost ?? 0,
+  };
+}

@@ -1,0 +1,40 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '@conduit/config';
+import { ConnectionsService } from '@conduit/providers';
+import { RoutingPoliciesService } from '@conduit/routing';
+import { TASK_KINDS } from '@conduit/tasks';
+import { TenantsService } from '@conduit/tenancy';
+
+export const DEMO_TENANT_NAME = 'demo';
+
+/**
+ * First start in development: a demo tenant on the built-in mock provider, routed for every
+ * task, so the system works with no provider key. Its key is printed once, when created.
+ */
+@Injectable()
+export class DemoSeeder implements OnApplicationBootstrap {
+  private readonly logger = new Logger(DemoSeeder.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly tenants: TenantsService,
+    private readonly connections: ConnectionsService,
+    private readonly policies: RoutingPoliciesService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.demo.seed || (await this.tenants.findByName(DEMO_TENANT_NAME))) return;
+    const { tenant, ownerApiKey } = await this.tenants.create({ name: DEMO_TENANT_NAME, plan: 'demo' });
+    const mock = await this.connections.create(tenant.id, {
+      name: 'built-in mock',
+      kind: 'mock',
+      settings: { latency_ms: 200 },
+    });
+    for (const task of TASK_KINDS) {
+      await this.policies.put(tenant.id, task, { targets: [{ connection_id: mock.id, model: 'mock-1' }] }, null);
+    }
+    this.logger.log('Created the demo tenant on the built-in mock provider');
+    // Straight to the terminal, not the log stream: log lines are shipped and kept, this key must not be.
+    process.stdout.write(`\n  Demo tenant API key (shown this once): ${ownerApiKey}\n\n`);
+  }
+}

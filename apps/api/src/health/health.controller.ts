@@ -1,0 +1,38 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { ITEMS_QUEUE } from '@conduit/jobs';
+import type { Queue } from 'bullmq';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectQueue(ITEMS_QUEUE) private readonly queue: Queue,
+  ) {}
+
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Ready only when both Postgres and Redis answer; 503 names the one that does not. */
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) response: Response) {
+    const [postgres, redis] = await Promise.all([
+      check(() => this.dataSource.query('SELECT 1')),
+      check(() => this.queue.getJobCounts('waiting')),
+    ]);
+    const ok = postgres === 'ok' && redis === 'ok';
+    response.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: ok ? 'ok' : 'unavailable', checks: { postgres, redis } };
+  }
+}
+
+async function check(probe: () => Promise<unknown>): Promise<'ok' | 'down'> {
+  const timeout = new Promise<'down'>((resolve) => setTimeout(resolve, CHECK_TIMEOUT_MS, 'down').unref());
+  return Promise.race([probe().then(() => 'ok' as const), timeout]).catch(() => 'down' as const);
+}

@@ -1,0 +1,69 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import { ConduitError, ErrorCode, type ErrorDetail } from '@conduit/common';
+import type { Response } from 'express';
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: ErrorDetail[] };
+}
+
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  [HttpStatus.BAD_REQUEST]: ErrorCode.ValidationFailed,
+  [HttpStatus.UNAUTHORIZED]: ErrorCode.Unauthenticated,
+  [HttpStatus.FORBIDDEN]: ErrorCode.Forbidden,
+  [HttpStatus.NOT_FOUND]: ErrorCode.NotFound,
+  [HttpStatus.CONFLICT]: ErrorCode.Conflict,
+  [HttpStatus.PAYLOAD_TOO_LARGE]: ErrorCode.PayloadTooLarge,
+  [HttpStatus.TOO_MANY_REQUESTS]: ErrorCode.RateLimited,
+};
+
+/** The one place errors become responses: always `{ error: { code, message, details? } }`. */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const [status, body] = this.toResponse(exception);
+    if (status >= 500) this.logger.error({ err: exception }, 'unhandled error');
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    response.status(status).json(body);
+  }
+
+  private toResponse(exception: unknown): [number, ErrorBody] {
+    if (exception instanceof ConduitError) {
+      const { code, message, details } = exception;
+      return [exception.status, { error: { code, message, ...(details?.length ? { details } : {}) } }];
+    }
+    const bodyParserError = asBodyParserError(exception);
+    if (bodyParserError) return bodyParserError;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.InternalError : ErrorCode.ValidationFailed);
+      const message = status === HttpStatus.NOT_FOUND ? 'no such route' : exception.message;
+      return [status, { error: { code, message } }];
+    }
+    return [
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      { error: { code: ErrorCode.InternalError, message: 'internal error; it has been logged' } },
+    ];
+  }
+}
+
+/** Errors from the JSON body parser (express), which run before any route. */
+function asBodyParserError(exception: unknown): [number, ErrorBody] | undefined {
+  const type = (exception as { type?: unknown } | null)?.type;
+  switch (type) {
+    case 'entity.parse.failed':
+      return [400, { error: { code: ErrorCode.InvalidJson, message: 'the request body is not valid JSON' } }];
+    case 'entity.too.large':
+      return [413, { error: { code: ErrorCode.PayloadTooLarge, message: 'the request body is too large' } }];
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return [415, { error: { code: ErrorCode.ValidationFailed, message: 'unsupported body encoding' } }];
+    default:
+      return undefined;
+  }
+}

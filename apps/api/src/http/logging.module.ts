@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '@conduit/config';
+import { LoggerModule } from 'nestjs-pino';
+
+/** JSON logs with a request id per request; credentials are redacted before anything is written. */
+export const LoggingModule = LoggerModule.forRootAsync({
+  inject: [AppConfig],
+  useFactory: (config: AppConfig) => ({
+    pinoHttp: {
+      level: config.http.logLevel,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.api_key', '*.apiKey'],
+        censor: '[redacted]',
+      },
+      autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+    },
+  }),
+});

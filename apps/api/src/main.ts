@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppConfig } from '@conduit/config';
+import { Logger } from 'nestjs-pino';
+import { ApiModule } from './api.module';
+import { mountBullBoard } from './http/bull-board';
+
+/** Builds the API app (not listening yet): the same app runs in production and in e2e tests. */
+export async function createApiApp(): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true, bodyParser: false });
+  const config = app.get(AppConfig);
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.set('trust proxy', false);
+  app.disable('x-powered-by');
+  mountBullBoard(app);
+  app.enableShutdownHooks();
+  return app;
+}
+
+async function main(): Promise<void> {
+  const app = await createApiApp();
+  const port = app.get(AppConfig).http.port;
+  await app.listen(port);
+  app.get(Logger).log(`API listening on http://127.0.0.1:${port}`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,15 @@
+import { Controller, Get } from '@nestjs/common';
+import type { AuthContext } from '@conduit/tenancy';
+import { Caller, TenantRoute } from '../auth/auth.decorators';
+
+@Controller('v1/me')
+@TenantRoute('member')
+export class MeController {
+  @Get()
+  me(@Caller() caller: AuthContext) {
+    return {
+      tenant: { id: caller.tenantId, plan: caller.tenantPlan, status: caller.tenantStatus },
+      api_key: { id: caller.apiKeyId, name: caller.apiKeyName, role: caller.role },
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { RoutingPoliciesService } from '@conduit/routing';
+import type { AuthContext } from '@conduit/tenancy';
+import { z } from 'zod';
+import { Caller, TenantRoute } from '../auth/auth.decorators';
+import { ZodPipe } from '../http/zod.pipe';
+import { presentPolicy } from './routing.presenter';
+
+const putPolicyBody = z.strictObject({
+  targets: z
+    .array(
+      z.strictObject({
+        connection_id: z.uuid(),
+        model: z.string().trim().min(1).max(200),
+        params: z
+          .strictObject({
+            temperature: z.number().min(0).max(2).optional(),
+            max_output_tokens: z.number().int().min(1).max(200_000).optional(),
+          })
+          .optional(),
+        timeout_ms: z.number().int().min(100).max(600_000).optional(),
+        max_retries: z.number().int().min(0).max(10).optional(),
+      }),
+    )
+    .min(1, 'must list at least one target')
+    .max(10, 'must list at most 10 targets'),
+  constraints: z.strictObject({ region: z.string().trim().min(1).max(64).optional() }).optional(),
+});
+
+@Controller('v1/routing')
+@TenantRoute('admin')
+export class RoutingController {
+  constructor(private readonly policies: RoutingPoliciesService) {}
+
+  @Get()
+  async current(@Caller() caller: AuthContext) {
+    const policies = await this.policies.currentAll(caller.tenantId);
+    return { data: Object.entries(policies).map(([task, policy]) => presentPolicy(task, policy)) };
+  }
+
+  /** Replaces a task's targets; the result is a new version and the old one stays in history. */
+  @Put(':task')
+  async put(
+    @Caller() caller: AuthContext,
+    @Param('task') task: string,
+    @Body(new ZodPipe(putPolicyBody)) body: z.infer<typeof putPolicyBody>,
+  ) {
+    const policy = await this.policies.put(caller.tenantId, task, body, caller.apiKeyId);
+    return presentPolicy(policy.task, policy);
+  }
+}

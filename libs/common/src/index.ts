@@ -1,0 +1,2 @@
+export { ConduitError, ErrorCode, type ErrorDetail } from './conduit-error';
+export { formatPath, issuesToDetails, parseOrThrow, validationError } from './validation';

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { BatchEntity, ItemEntity, TenantScope, type ItemStatus } from '@conduit/db';
+
+export type ItemCounts = Record<ItemStatus, number> & { total: number };
+
+/** Batch counts are derived from the items, so a duplicate job can never count an item twice. */
+@Injectable()
+export class BatchProgress {
+  constructor(private readonly scope: TenantScope) {}
+
+  async counts(tenantId: string, batchId: string): Promise<ItemCounts> {
+    const rows = await this.scope
+      .repository(ItemEntity, tenantId)
+      .queryBuilder('i')
+      .select('i.status', 'status')
+      .addSelect('count(*)::int', 'count')
+      .andWhere('i.batch_id = :batchId', { batchId })
+      .groupBy('i.status')
+      .getRawMany<{ status: ItemStatus; count: number }>();
+    const counts: ItemCounts = { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (const { status, count } of rows) {
+      counts[status] = count;
+      counts.total += count;
+    }
+    return counts;
+  }
+
+  /**
+   * Closes the batch once no item is queued or running. One statement, so when the last two
+   * items finish together exactly one caller closes it (and would deliver its webhook).
+   */
+  async completeIfDone(tenantId: string, batchId: string): Promise<boolean> {
+    const result = await this.scope
+      .repository(BatchEntity, tenantId)
+      .updateQuery({
+        status: () => `CASE WHEN status = 'cancelling' THEN 'cancelled' ELSE 'completed' END`,
+        completedAt: () => 'now()',
+      })
+      .andWhere('id = :batchId', { batchId })
+      .andWhere(`status IN ('in_progress', 'cancelling')`)
+      .andWhere(
+        `NOT EXISTS (SELECT 1 FROM items i WHERE i.batch_id = :batchId AND i.status IN ('queued', 'running'))`,
+      )
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+}

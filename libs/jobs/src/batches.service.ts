@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { UsageSummaries, type UsageSummary } from '@conduit/accounting';
+import { ConduitError } from '@conduit/common';
+import { BatchEntity, ItemEntity, TenantScope, TERMINAL_ITEM_STATUSES, type ItemStatus } from '@conduit/db';
+import { In, MoreThan } from 'typeorm';
+import { validateItems, type SubmitBatchInput } from './batch-input';
+import { BatchProgress, type ItemCounts } from './batch-progress';
+import { decodeCursor, encodeCursor } from './cursor';
+import { ItemQueue } from './item-queue';
+
+const INSERT_CHUNK = 1_000;
+const RESULTS_PAGE = 500;
+
+export interface Submitter {
+  tenantId: string;
+  apiKeyId: string;
+}
+
+export interface BatchDetails {
+  batch: BatchEntity;
+  counts: ItemCounts;
+  usage: UsageSummary;
+}
+
+export interface ItemDetails {
+  item: ItemEntity;
+  usage?: UsageSummary;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** Batches and their items: submitted, read, listed and streamed, always within one tenant. */
+@Injectable()
+export class BatchesService {
+  private readonly logger = new Logger(BatchesService.name);
+
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly queue: ItemQueue,
+    private readonly progress: BatchProgress,
+    private readonly usage: UsageSummaries,
+  ) {}
+
+  /** Validates every item, stores batch and items in one transaction, then queues the items. */
+  async submit(submitter: Submitter, input: SubmitBatchInput): Promise<BatchDetails> {
+    const items = validateItems(input.items);
+    const { tenantId } = submitter;
+    const itemIds = items.map(() => randomUUID());
+
+    const batch = await this.scope.transaction(async (manager) => {
+      const [created] = await this.scope.repository(BatchEntity, tenantId, manager).insert([
+        {
+          apiKeyId: submitter.apiKeyId,
+          endUser: input.user ?? null,
+          status: 'in_progress',
+          itemCount: items.length,
+          webhookUrl: input.webhook_url ?? null,
+          metadata: input.metadata ?? {},
+        },
+      ]);
+      const rows = this.scope.repository(ItemEntity, tenantId, manager);
+      for (let start = 0; start < items.length; start += INSERT_CHUNK) {
+        await rows.insert(
+          items.slice(start, start + INSERT_CHUNK).map((item, offset) => ({
+            id: itemIds[start + offset],
+            batchId: created.id,
+            position: start + offset,
+            customId: item.customId,
+            task: item.task,
+            input: item.input,
+            status: 'queued' as const,
+          })),
+        );
+      }
+      return created;
+    });
+
+    try {
+      await this.queue.enqueue(tenantId, itemIds);
+    } catch (error) {
+      // The items are safe in Postgres as `queued`; the reconciler queues them once Redis is back.
+      this.logger.error({ err: error, batchId: batch.id }, 'could not queue the items of a stored batch');
+    }
+    const counts: ItemCounts = { ...emptyCounts(), total: items.length, queued: items.length };
+    return { batch, counts, usage: emptyUsage() };
+  }
+
+  async get(tenantId: string, batchId: string): Promise<BatchDetails> {
+    const batch = await this.scope.repository(BatchEntity, tenantId).findOne({ id: batchId });
+    if (!batch) throw ConduitError.notFound('batch');
+    const [counts, usage] = await Promise.all([
+      this.progress.counts(tenantId, batchId),
+      this.usage.forBatch(tenantId, batchId),
+    ]);
+    return { batch, counts, usage };
+  }
+
+  async listItems(
+    tenantId: string,
+    batchId: string,
+    query: { status?: ItemStatus; cursor?: string; limit: number },
+  ): Promise<Page<ItemDetails>> {
+    await this.get(tenantId, batchId);
+    const after = decodeCursor(query.cursor);
+    const items = await this.scope.repository(ItemEntity, tenantId).find({
+      where: { batchId, position: MoreThan(after), ...(query.status ? { status: query.status } : {}) },
+      order: { position: 'ASC' },
+      take: query.limit + 1,
+    });
+    const page = items.slice(0, query.limit);
+    const usage = await this.usage.forItems(
+      tenantId,
+      page.map((i) => i.id),
+    );
+    return {
+      data: page.map((item) => ({ item, usage: usage.get(item.id) })),
+      nextCursor: items.length > query.limit ? encodeCursor(page[page.length - 1].position) : null,
+    };
+  }
+
+  async getItem(tenantId: string, itemId: string): Promise<ItemDetails> {
+    const item = await this.scope.repository(ItemEntity, tenantId).findOne({ id: itemId });
+    if (!item) throw ConduitError.notFound('item');
+    const usage = await this.usage.forItems(tenantId, [item.id]);
+    return { item, usage: usage.get(item.id) };
+  }
+
+  /** Finished items in submission order, a page at a time, so memory stays flat for any batch size. */
+  async *finishedItems(tenantId: string, batchId: string): AsyncGenerator<ItemDetails> {
+    await this.get(tenantId, batchId);
+    const items = this.scope.repository(ItemEntity, tenantId);
+    for (let after = -1; ; ) {
+      const page = await items.find({
+        where: { batchId, position: MoreThan(after), status: In([...TERMINAL_ITEM_STATUSES]) },
+        order: { position: 'ASC' },
+        take: RESULTS_PAGE,
+      });
+      if (page.length === 0) return;
+      const usage = await this.usage.forItems(
+        tenantId,
+        page.map((i) => i.id),
+      );
+      for (const item of page) yield { item, usage: usage.get(item.id) };
+      after = page[page.length - 1].position;
+    }
+  }
+}
+
+function emptyCounts(): ItemCounts {
+  return { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+}
+
+function emptyUsage(): UsageSummary {
+  return { calls: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, cost: 0 };
+}

@@ -1,0 +1,15 @@
+export { JobsModule } from './jobs.module';
+export { BatchesService, type BatchDetails, type ItemDetails, type Page, type Submitter } from './batches.service';
+export { RunItemUseCase, type RunItemResult } from './run-item.usecase';
+export { submitBatchSchema, validateItems, MAX_ITEMS_PER_JSON_BATCH, type SubmitBatchInput } from './batch-input';
+export type { ItemCounts } from './batch-progress';
+export {
+  ITEMS_QUEUE,
+  JobName,
+  JOB_SCHEMAS,
+  DEFAULT_JOB_OPTIONS,
+  parseJobData,
+  type JobData,
+  type ConduitJob,
+} from './job-catalogue';
+export { redisOptionsFromUrl } from './redis-connection';

@@ -1,0 +1,31 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { AccountingModule } from '@conduit/accounting';
+import { AppConfig } from '@conduit/config';
+import { RoutingModule } from '@conduit/routing';
+import { BatchProgress } from './batch-progress';
+import { BatchesService } from './batches.service';
+import { DEFAULT_JOB_OPTIONS, ITEMS_QUEUE } from './job-catalogue';
+import { ItemQueue } from './item-queue';
+import { redisOptionsFromUrl } from './redis-connection';
+import { RunItemUseCase } from './run-item.usecase';
+
+/** Batch and item lifecycle, and the queue contract shared by the API and the worker. */
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        connection: redisOptionsFromUrl(config.queue.redisUrl),
+        prefix: config.queue.prefix,
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      }),
+    }),
+    BullModule.registerQueue({ name: ITEMS_QUEUE }),
+    AccountingModule,
+    RoutingModule,
+  ],
+  providers: [ItemQueue, BatchProgress, BatchesService, RunItemUseCase],
+  exports: [BullModule, BatchesService, RunItemUseCase],
+})
+export class JobsModule {}

@@ -1,0 +1,83 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ItemEntity, TenantScope, type ItemStatus } from '@conduit/db';
+import { RouteExecutor, RoutingPoliciesService, type ExecutionOutcome } from '@conduit/routing';
+import { getTask, isTaskKind } from '@conduit/tasks';
+import { In } from 'typeorm';
+import { BatchProgress } from './batch-progress';
+import type { JobData, JobName } from './job-catalogue';
+
+export type RunItemResult = 'succeeded' | 'failed' | 'skipped';
+
+const RUNNABLE: ItemStatus[] = ['queued', 'running'];
+
+/**
+ * Runs one queued item: claim it, route it through the tenant's policy, and record the outcome
+ * with a conditional update, so a duplicated or re-delivered job never writes a second result.
+ */
+@Injectable()
+export class RunItemUseCase {
+  private readonly logger = new Logger(RunItemUseCase.name);
+
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly policies: RoutingPoliciesService,
+    private readonly executor: RouteExecutor,
+    private readonly progress: BatchProgress,
+  ) {}
+
+  async execute({ tenantId, itemId }: JobData<JobName.RunItem>): Promise<RunItemResult> {
+    const items = this.scope.repository(ItemEntity, tenantId);
+    // `running` stays claimable: a worker that crashed mid-call leaves it so, and its job is retried.
+    const claimed = await items.update({ id: itemId, status: In(RUNNABLE) }, { status: 'running', startedAt: new Date() });
+    if (claimed === 0) return 'skipped';
+    const item = await items.findOne({ id: itemId });
+    if (!item) return 'skipped';
+
+    const outcome = await this.route(item);
+    const finished = await items.update(
+      { id: item.id, status: 'running' },
+      outcome.ok
+        ? {
+            status: 'succeeded',
+            result: outcome.result as object,
+            error: null,
+            connectionId: outcome.connectionId,
+            model: outcome.model,
+            policyVersion: outcome.policyVersion,
+            completedAt: new Date(),
+          }
+        : {
+            status: 'failed',
+            error: outcome.error,
+            connectionId: outcome.connectionId ?? null,
+            model: outcome.model ?? null,
+            policyVersion: outcome.policyVersion,
+            completedAt: new Date(),
+          },
+    );
+    if (finished === 0) {
+      this.logger.warn({ itemId }, 'item was finished by another run; this result was discarded');
+      return 'skipped';
+    }
+    await this.progress.completeIfDone(tenantId, item.batchId);
+    return outcome.ok ? 'succeeded' : 'failed';
+  }
+
+  private async route(item: ItemEntity): Promise<ExecutionOutcome & { policyVersion: number | null }> {
+    const task = isTaskKind(item.task) ? getTask(item.task) : undefined;
+    const policy = task ? await this.policies.current(item.tenantId, task.kind) : null;
+    if (!task || !policy || policy.targets.length === 0) {
+      const error = { code: 'no_route', message: `no routing policy is set for the ${item.task} task` };
+      return { ok: false, error, policyVersion: policy?.version ?? null };
+    }
+    const outcome = await this.executor.execute({
+      tenantId: item.tenantId,
+      batchId: item.batchId,
+      itemId: item.id,
+      task,
+      input: item.input,
+      policy,
+    });
+    return { ...outcome, policyVersion: policy.version };
+  }
+}

@@ -1,0 +1,5 @@
+export { RoutingModule } from './routing.module';
+export { RoutingPoliciesService, type PolicyInput } from './routing-policies.service';
+export { RouteExecutor, type ExecutionInput, type ExecutionOutcome, type ExecutionFailure } from './route-executor';
+export { FAILURE_RULES, type FailureRule } from './failure-rules';
+export { retryDelayMs } from './retry-delay';

@@ -1,0 +1,190 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable } from '@nestjs/common';
+import { AttemptRecorder } from '@conduit/accounting';
+import { AppConfig } from '@conduit/config';
+import type { RoutingPolicyEntity, RoutingTarget } from '@conduit/db';
+import {
+  ConnectionsService,
+  ProviderError,
+  ProviderErrorClass,
+  ProviderRegistry,
+  type CompletionRequest,
+  type CompletionResult,
+  type ProviderAdapter,
+  type ResolvedConnection,
+} from '@conduit/providers';
+import { parseAnswerText, type TaskDefinition, type TaskPrompt } from '@conduit/tasks';
+import { FAILURE_RULES } from './failure-rules';
+import { retryDelayMs } from './retry-delay';
+
+export interface ExecutionInput {
+  tenantId: string;
+  batchId: string;
+  itemId: string;
+  task: TaskDefinition;
+  input: unknown;
+  policy: RoutingPolicyEntity;
+}
+
+export interface ExecutionFailure {
+  code: string;
+  message: string;
+}
+
+/** What happened to an item: a checked result from one target, or why every target failed. */
+export type ExecutionOutcome =
+  | { ok: true; result: unknown; connectionId: string; model: string }
+  | { ok: false; error: ExecutionFailure; connectionId?: string; model?: string };
+
+type TargetOutcome = Extract<ExecutionOutcome, { ok: true }> | { ok: false; failure: ProviderError; model: string };
+
+interface TargetCall {
+  job: ExecutionInput;
+  target: RoutingTarget;
+  targetIndex: number;
+  connection: ResolvedConnection;
+  adapter: ProviderAdapter;
+  request: CompletionRequest;
+}
+
+/**
+ * Runs one item through its policy: targets in order, each retried on retryable failures with
+ * backoff, then failover to the next as DESIGN.md's error table allows. Every call on the wire
+ * is recorded as an attempt with its tokens, failed calls included.
+ */
+@Injectable()
+export class RouteExecutor {
+  constructor(
+    private readonly connections: ConnectionsService,
+    private readonly registry: ProviderRegistry,
+    private readonly attempts: AttemptRecorder,
+    private readonly config: AppConfig,
+  ) {}
+
+  async execute(job: ExecutionInput): Promise<ExecutionOutcome> {
+    const prompt = job.task.buildPrompt(job.input);
+    const unusable: string[] = [];
+    let lastFailure: Extract<ExecutionOutcome, { ok: false }> | undefined;
+
+    for (const [targetIndex, target] of job.policy.targets.entries()) {
+      const resolved = await this.connections.resolveForCall(job.tenantId, target.connection_id);
+      if ('unusable' in resolved) {
+        unusable.push(resolved.unusable);
+        continue;
+      }
+      const adapter = this.registry.get(resolved.connection.kind);
+      if (!adapter) {
+        unusable.push(`connections of kind "${resolved.connection.kind}" cannot be called yet`);
+        continue;
+      }
+      const request = buildRequest(job, prompt, target);
+      const outcome = await this.runTarget({ job, target, targetIndex, connection: resolved.connection, adapter, request });
+      if (outcome.ok) return outcome;
+
+      const { failure } = outcome;
+      lastFailure = {
+        ok: false,
+        error: { code: failure.errorClass, message: `target ${targetIndex + 1} (${target.model}): ${failure.message}` },
+        connectionId: target.connection_id,
+        model: target.model,
+      };
+      if (!FAILURE_RULES[failure.errorClass].tryNextTarget) break;
+    }
+
+    if (lastFailure) return lastFailure;
+    const why = unusable.length > 0 ? unusable.join('; ') : 'the policy has no targets';
+    return { ok: false, error: { code: 'no_route', message: `no usable target: ${why}` } };
+  }
+
+  /** Calls one target until it answers, fails for good, or runs out of retries. */
+  private async runTarget(call: TargetCall): Promise<TargetOutcome> {
+    const maxCalls = (call.target.max_retries ?? this.config.worker.defaultMaxRetries) + 1;
+    for (let callNumber = 1; ; callNumber++) {
+      const outcome = await this.callOnce(call, callNumber);
+      if (outcome.ok) return outcome;
+      const rule = FAILURE_RULES[outcome.failure.errorClass];
+      if (!rule.retrySameTarget || callNumber >= maxCalls) return outcome;
+      await sleep(
+        retryDelayMs(callNumber, outcome.failure.retryAfterMs, {
+          baseDelayMs: this.config.worker.retryBaseDelayMs,
+          maxDelayMs: this.config.worker.retryMaxDelayMs,
+        }),
+      );
+    }
+  }
+
+  private async callOnce(call: TargetCall, callNumber: number): Promise<TargetOutcome> {
+    const { job, target, connection, adapter, request } = call;
+    const timeoutMs = target.timeout_ms ?? this.config.worker.defaultTimeoutMs;
+    const started = performance.now();
+    let completion: CompletionResult;
+    try {
+      completion = await adapter.complete(connection, request, {
+        signal: AbortSignal.timeout(timeoutMs),
+        itemId: job.itemId,
+        callNumber,
+      });
+    } catch (error) {
+      // Anything but a classified provider failure is a bug in our code: let it fail the job loudly.
+      if (!(error instanceof ProviderError)) throw error;
+      await this.record(call, callNumber, performance.now() - started, error.errorClass, error.httpStatus, error);
+      return { ok: false, failure: error, model: target.model };
+    }
+
+    const judged = judgeAnswer(job, completion);
+    const outcome = judged instanceof ProviderError ? judged.errorClass : 'success';
+    await this.record(call, callNumber, performance.now() - started, outcome, undefined, completion);
+    if (judged instanceof ProviderError) return { ok: false, failure: judged, model: target.model };
+    return { ok: true, result: judged.result, connectionId: connection.id, model: target.model };
+  }
+
+  private record(
+    call: TargetCall,
+    callNumber: number,
+    latencyMs: number,
+    outcome: string,
+    httpStatus: number | undefined,
+    spent: { usage?: CompletionResult['usage']; providerCost?: number },
+  ): Promise<void> {
+    return this.attempts.record({
+      tenantId: call.job.tenantId,
+      batchId: call.job.batchId,
+      itemId: call.job.itemId,
+      connectionId: call.connection.id,
+      providerKind: call.connection.kind,
+      model: call.target.model,
+      targetIndex: call.targetIndex,
+      callNumber,
+      outcome,
+      httpStatus,
+      latencyMs,
+      usage: spent.usage,
+      providerCost: spent.providerCost,
+    });
+  }
+}
+
+function buildRequest(job: ExecutionInput, prompt: TaskPrompt, target: RoutingTarget): CompletionRequest {
+  return {
+    ...prompt,
+    model: target.model,
+    temperature: target.params?.temperature ?? 0,
+    maxOutputTokens: target.params?.max_output_tokens ?? prompt.maxOutputTokens,
+    task: { kind: job.task.kind, input: job.input },
+  };
+}
+
+/** A provider answer is only a result once it parses and passes the task's own checks. */
+function judgeAnswer(job: ExecutionInput, completion: CompletionResult): { result: unknown } | ProviderError {
+  if (completion.finishReason === 'content_filter') {
+    return new ProviderError(ProviderErrorClass.ContentFiltered, 'the provider refused or filtered the content');
+  }
+  const answer = parseAnswerText(completion.text);
+  if (answer === undefined) {
+    const why = completion.finishReason === 'length' ? 'was cut off at the output token limit' : 'is not JSON';
+    return new ProviderError(ProviderErrorClass.InvalidOutput, `the answer ${why}`);
+  }
+  const checked = job.task.checkResult(job.input, answer);
+  if (!checked.ok) return new ProviderError(ProviderErrorClass.InvalidOutput, `the answer does not fit the task: ${checked.reason}`);
+  return { result: checked.result };
+}

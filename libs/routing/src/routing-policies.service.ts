@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { ConduitError, ErrorCode, validationError } from '@conduit/common';
+import { RoutingPolicyEntity, TenantScope, type RoutingConstraints, type RoutingTarget } from '@conduit/db';
+import { ConnectionsService } from '@conduit/providers';
+import { isTaskKind, TASK_KINDS, type TaskKind } from '@conduit/tasks';
+import { QueryFailedError } from 'typeorm';
+
+export interface PolicyInput {
+  targets: RoutingTarget[];
+  constraints?: RoutingConstraints;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Per-task routing policies. Append-only: a change is a new version, and history is kept. */
+@Injectable()
+export class RoutingPoliciesService {
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly connections: ConnectionsService,
+  ) {}
+
+  async put(tenantId: string, task: string, input: PolicyInput, updatedBy: string | null): Promise<RoutingPolicyEntity> {
+    const kind = this.taskKind(task);
+    const ids = [...new Set(input.targets.map((t) => t.connection_id))];
+    const missing = new Set(await this.connections.missing(tenantId, ids));
+    if (missing.size > 0) {
+      throw validationError(
+        input.targets.flatMap((target, i) =>
+          missing.has(target.connection_id)
+            ? [{ path: `targets[${i}].connection_id`, message: 'no such connection' }]
+            : [],
+        ),
+      );
+    }
+    const policies = this.scope.repository(RoutingPolicyEntity, tenantId);
+    const latest = await this.current(tenantId, kind);
+    try {
+      const [created] = await policies.insert([
+        {
+          task: kind,
+          version: (latest?.version ?? 0) + 1,
+          targets: input.targets,
+          constraints: input.constraints ?? {},
+          updatedBy,
+        },
+      ]);
+      return created;
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw new ConduitError(ErrorCode.Conflict, `the ${kind} policy was changed at the same time; try again`);
+      }
+      throw error;
+    }
+  }
+
+  /** The policy in force for a task, or null when the tenant has none. */
+  current(tenantId: string, task: TaskKind): Promise<RoutingPolicyEntity | null> {
+    return this.scope
+      .repository(RoutingPolicyEntity, tenantId)
+      .queryBuilder('p')
+      .andWhere('p.task = :task', { task })
+      .orderBy('p.version', 'DESC')
+      .getOne();
+  }
+
+  /** The current policy of every task kind (null where none is set). */
+  async currentAll(tenantId: string): Promise<Record<TaskKind, RoutingPolicyEntity | null>> {
+    const latest = await this.scope
+      .repository(RoutingPolicyEntity, tenantId)
+      .queryBuilder('p')
+      .distinctOn(['p.task'])
+      .orderBy('p.task')
+      .addOrderBy('p.version', 'DESC')
+      .getMany();
+    const byTask = new Map(latest.map((p) => [p.task, p]));
+    return Object.fromEntries(TASK_KINDS.map((kind) => [kind, byTask.get(kind) ?? null])) as Record<
+      TaskKind,
+      RoutingPolicyEntity | null
+    >;
+  }
+
+  private taskKind(task: string): TaskKind {
+    if (isTaskKind(task)) return task;
+    throw new ConduitError(ErrorCode.UnsupportedTask, `unknown task "${task}" (tasks: ${TASK_KINDS.join(', ')})`);
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AccountingModule } from '@conduit/accounting';
+import { ProvidersModule } from '@conduit/providers';
+import { RouteExecutor } from './route-executor';
+import { RoutingPoliciesService } from './routing-policies.service';
+
+@Module({
+  imports: [ProvidersModule, AccountingModule],
+  providers: [RoutingPoliciesService, RouteExecutor],
+  exports: [RoutingPoliciesService, RouteExecutor],
+})
+export class RoutingModule {}

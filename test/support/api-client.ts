@@ -1,0 +1,71 @@
+import type TestAgent from 'supertest/lib/agent';
+
+/** What a product backend or tenant admin does over HTTP, as small helpers for tests. */
+export class ApiClient {
+  constructor(
+    private readonly http: () => TestAgent,
+    readonly key: string,
+  ) {}
+
+  static platformToken(): string {
+    return process.env.PLATFORM_ADMIN_TOKEN as string;
+  }
+
+  /** A new tenant through the platform admin API; returns a client with its owner key. */
+  static async newTenant(http: () => TestAgent, name = `tenant-${Math.random().toString(36).slice(2, 8)}`) {
+    const response = await http()
+      .post('/v1/admin/tenants')
+      .set('Authorization', `Bearer ${ApiClient.platformToken()}`)
+      .send({ name, plan: 'pro' })
+      .expect(201);
+    return new ApiClient(http, response.body.owner_api_key as string);
+  }
+
+  get(path: string) {
+    return this.http().get(path).set('Authorization', `Bearer ${this.key}`);
+  }
+
+  post(path: string, body?: object) {
+    return this.http().post(path).set('Authorization', `Bearer ${this.key}`).send(body);
+  }
+
+  put(path: string, body: object) {
+    return this.http().put(path).set('Authorization', `Bearer ${this.key}`).send(body);
+  }
+
+  async mockConnection(settings: Record<string, unknown> = {}, name = `mock-${Math.random().toString(36).slice(2, 8)}`) {
+    const response = await this.post('/v1/connections', { name, kind: 'mock', settings }).expect(201);
+    return response.body.id as string;
+  }
+
+  async route(task: string, targets: { connection_id: string; model?: string; [key: string]: unknown }[]) {
+    const body = { targets: targets.map((t) => ({ model: 'mock-1', ...t })) };
+    return (await this.put(`/v1/routing/${task}`, body).expect(200)).body;
+  }
+
+  /** Routes all three tasks to one connection. */
+  async routeAll(connectionId: string, extra: Record<string, unknown> = {}) {
+    for (const task of ['extraction', 'classification', 'summarization']) {
+      await this.route(task, [{ connection_id: connectionId, ...extra }]);
+    }
+  }
+
+  async submit(items: object[], extra: object = {}) {
+    return (await this.post('/v1/batches', { items, ...extra }).expect(202)).body as { id: string };
+  }
+
+  /** Polls the batch until it is completed (or fails the test after `timeoutMs`). */
+  async waitForBatch(batchId: string, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const batch = (await this.get(`/v1/batches/${batchId}`).expect(200)).body;
+      if (batch.status === 'completed' || batch.status === 'cancelled') return batch;
+      if (Date.now() > deadline) throw new Error(`batch still ${batch.status}: ${JSON.stringify(batch.counts)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async items(batchId: string) {
+    return (await this.get(`/v1/batches/${batchId}/items?limit=500`).expect(200)).body.data as Record<string, any>[];
+  }
+}
