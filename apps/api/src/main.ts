@@ -5,13 +5,14 @@ import { AppConfig } from '@conduit/config';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
 import { mountBullBoard } from './http/bull-board';
+import { useJsonBody } from './http/json-body';
 
 /** Builds the API app (not listening yet): the same app runs in production and in e2e tests. */
 export async function createApiApp(): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true, bodyParser: false });
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
-  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  useJsonBody(app, config.http.bodyLimit);
   app.set('trust proxy', false);
   app.disable('x-powered-by');
   mountBullBoard(app);

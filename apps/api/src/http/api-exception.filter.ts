@@ -37,8 +37,6 @@ export class ApiExceptionFilter implements ExceptionFilter {
       const { code, message, details } = exception;
       return [exception.status, { error: { code, message, ...(details?.length ? { details } : {}) } }];
     }
-    const bodyParserError = asBodyParserError(exception);
-    if (bodyParserError) return bodyParserError;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.InternalError : ErrorCode.ValidationFailed);
@@ -49,21 +47,5 @@ export class ApiExceptionFilter implements ExceptionFilter {
       HttpStatus.INTERNAL_SERVER_ERROR,
       { error: { code: ErrorCode.InternalError, message: 'internal error; it has been logged' } },
     ];
-  }
-}
-
-/** Errors from the JSON body parser (express), which run before any route. */
-function asBodyParserError(exception: unknown): [number, ErrorBody] | undefined {
-  const type = (exception as { type?: unknown } | null)?.type;
-  switch (type) {
-    case 'entity.parse.failed':
-      return [400, { error: { code: ErrorCode.InvalidJson, message: 'the request body is not valid JSON' } }];
-    case 'entity.too.large':
-      return [413, { error: { code: ErrorCode.PayloadTooLarge, message: 'the request body is too large' } }];
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return [415, { error: { code: ErrorCode.ValidationFailed, message: 'unsupported body encoding' } }];
-    default:
-      return undefined;
   }
 }
