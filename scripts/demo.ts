@@ -15,7 +15,8 @@ async function call<T>(method: string, path: string, token: string, body?: unkno
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const payload = (await response.json()) as T & { error?: { code: string; message: string } };
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${payload.error?.code}: ${payload.error?.message}`);
+  if (!response.ok)
+    throw new Error(`${method} ${path}: ${response.status} ${payload.error?.code}: ${payload.error?.message}`);
   return payload;
 }
 
@@ -35,7 +36,10 @@ async function ensureSystem(): Promise<void> {
     const child = spawn(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', main],
-      { env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', DEMO_SEED: 'false' }, stdio: ['ignore', 'ignore', 'inherit'] },
+      {
+        env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', DEMO_SEED: 'false' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
     );
     children.push(child);
   }
@@ -79,7 +83,10 @@ const sampleItems = [
   {
     custom_id: 'ticket-882',
     task: 'classification',
-    input: { text: 'The app crashes with a technical error whenever I open settings.', labels: ['billing', 'technical'] },
+    input: {
+      text: 'The app crashes with a technical error whenever I open settings.',
+      labels: ['billing', 'technical'],
+    },
   },
   {
     custom_id: 'release-notes',

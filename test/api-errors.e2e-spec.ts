@@ -36,7 +36,11 @@ describe('bad input gets a clear 4xx with a stable code, and nothing is stored',
 
   it.each([
     ['an unknown task', { items: [{ custom_id: 'x', task: 'translation', input: { text: 'hi' } }] }, 'items[0].task'],
-    ['a wrong type', { items: [{ custom_id: 42, task: 'summarization', input: { text: 'hi' } }] }, 'items[0].custom_id'],
+    [
+      'a wrong type',
+      { items: [{ custom_id: 42, task: 'summarization', input: { text: 'hi' } }] },
+      'items[0].custom_id',
+    ],
     ['items that are not a list', { items: 'all of them' }, 'items'],
     ['no items at all', {}, 'items'],
     ['an unknown field', { items: [good('a')], priority: 'high' }, ''],
@@ -45,7 +49,11 @@ describe('bad input gets a clear 4xx with a stable code, and nothing is stored',
       { items: [{ custom_id: 'x', task: 'extraction', input: { text: 'hi', schema: { type: 'nonsense' } } }] },
       'items[0].input.schema',
     ],
-    ['labels that are not strings', { items: [{ custom_id: 'x', task: 'classification', input: { text: 'hi', labels: [1] } }] }, 'items[0].input.labels'],
+    [
+      'labels that are not strings',
+      { items: [{ custom_id: 'x', task: 'classification', input: { text: 'hi', labels: [1] } }] },
+      'items[0].input.labels',
+    ],
   ])('answers 400 validation_failed for %s', async (_, body, path) => {
     const response = await tenant.post('/v1/batches', body).expect(400);
     expect(response.body.error.code).toBe('validation_failed');
@@ -85,7 +93,12 @@ describe('bad input gets a clear 4xx with a stable code, and nothing is stored',
   });
 
   it('answers 404 not_found for unknown routes, unknown ids and malformed ids', async () => {
-    for (const path of ['/v1/nowhere', '/v1/batches/00000000-0000-4000-8000-000000000000', '/v1/batches/not-a-uuid', '/v1/items/123']) {
+    for (const path of [
+      '/v1/nowhere',
+      '/v1/batches/00000000-0000-4000-8000-000000000000',
+      '/v1/batches/not-a-uuid',
+      '/v1/items/123',
+    ]) {
       const response = await tenant.get(path).expect(404);
       expect(response.body.error.code).toBe('not_found');
     }
@@ -93,7 +106,11 @@ describe('bad input gets a clear 4xx with a stable code, and nothing is stored',
 
   it('answers 401 unauthenticated without a key, with an unknown key, and for a tenant key on platform routes', async () => {
     await system.http().get('/v1/me').expect(401);
-    const unknown = await system.http().get('/v1/me').set('Authorization', 'Bearer cdt_not-a-real-key-at-all').expect(401);
+    const unknown = await system
+      .http()
+      .get('/v1/me')
+      .set('Authorization', 'Bearer cdt_not-a-real-key-at-all')
+      .expect(401);
     expect(unknown.body.error.code).toBe('unauthenticated');
     const platform = await tenant.post('/v1/admin/tenants', { name: 'x', plan: 'pro' }).expect(401);
     expect(platform.body.error.code).toBe('unauthenticated');
@@ -155,8 +172,16 @@ describe('Bull Board', () => {
 
   it('answers 200 with operator credentials and lists the items queue', async () => {
     const operator = [process.env.OPERATOR_USER as string, process.env.OPERATOR_PASSWORD as string] as const;
-    await system.http().get('/admin/queues').auth(...operator).expect(200);
-    const queues = await system.http().get('/admin/queues/api/queues').auth(...operator).expect(200);
+    await system
+      .http()
+      .get('/admin/queues')
+      .auth(...operator)
+      .expect(200);
+    const queues = await system
+      .http()
+      .get('/admin/queues/api/queues')
+      .auth(...operator)
+      .expect(200);
     expect(queues.body.queues.map((q: { name: string }) => q.name)).toContain('items');
   });
 });

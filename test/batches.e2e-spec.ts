@@ -96,7 +96,10 @@ describe('batches: from the API through the worker to stored results', () => {
     await tenant.waitForBatch(submitted.id);
     const response = await tenant.get(`/v1/batches/${submitted.id}/results`).expect(200);
     expect(response.headers['content-type']).toMatch(/application\/x-ndjson/);
-    const lines = response.text.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = response.text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((l) => l.custom_id)).toEqual(['invoice-1', 'ticket-1', 'article-1']);
     for (const line of lines) {
       expect(line).toMatchObject({ status: 'succeeded', model: 'mock-1' });

@@ -33,7 +33,10 @@ export class ApiClient {
     return this.http().put(path).set('Authorization', `Bearer ${this.key}`).send(body);
   }
 
-  async mockConnection(settings: Record<string, unknown> = {}, name = `mock-${Math.random().toString(36).slice(2, 8)}`) {
+  async mockConnection(
+    settings: Record<string, unknown> = {},
+    name = `mock-${Math.random().toString(36).slice(2, 8)}`,
+  ) {
     const response = await this.post('/v1/connections', { name, kind: 'mock', settings }).expect(201);
     return response.body.id as string;
   }

@@ -17,15 +17,7 @@ import { MeController } from './me/me.controller';
 import { RoutingController } from './routing/routing.controller';
 
 @Module({
-  imports: [
-    ConfigModule.forRoot(),
-    LoggingModule,
-    DbModule,
-    TenancyModule,
-    ProvidersModule,
-    RoutingModule,
-    JobsModule,
-  ],
+  imports: [ConfigModule.forRoot(), LoggingModule, DbModule, TenancyModule, ProvidersModule, RoutingModule, JobsModule],
   controllers: [
     HealthController,
     AdminTenantsController,

@@ -10,7 +10,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** One detail per zod issue, each naming its field, under an optional path prefix. */
-export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ErrorDetail[] {
+export function issuesToDetails(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+): ErrorDetail[] {
   return issues.map((issue) => ({
     path: formatPath([...prefix, ...issue.path]),
     code: issue.code,

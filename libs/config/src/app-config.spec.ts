@@ -59,7 +59,14 @@ describe('AppConfig', () => {
     });
     const variables = problems.map((p) => p.split(':')[0]);
     expect(variables).toEqual(
-      expect.arrayContaining(['NODE_ENV', 'PORT', 'DATABASE_URL', 'WORKER_CONCURRENCY', 'VAULT_KEYS', 'EGRESS_ALLOW_HTTP']),
+      expect.arrayContaining([
+        'NODE_ENV',
+        'PORT',
+        'DATABASE_URL',
+        'WORKER_CONCURRENCY',
+        'VAULT_KEYS',
+        'EGRESS_ALLOW_HTTP',
+      ]),
     );
   });
 

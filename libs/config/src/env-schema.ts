@@ -88,4 +88,6 @@ export const sectionSchemas = (isDev: boolean) => ({
   }),
 });
 
-export const nodeEnvSchema = z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(', ')}` }).default('development');
+export const nodeEnvSchema = z
+  .enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(', ')}` })
+  .default('development');

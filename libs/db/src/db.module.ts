@@ -10,7 +10,9 @@ async function connect(config: AppConfig): Promise<DataSource> {
   if (config.isDevelopment && (await ensureDatabase(config.database.url))) {
     logger.log('Created the database (development)');
   }
-  const dataSource = await new DataSource(dataSourceOptions(config.database.url, config.database.poolSize)).initialize();
+  const dataSource = await new DataSource(
+    dataSourceOptions(config.database.url, config.database.poolSize),
+  ).initialize();
   if (config.database.migrate) {
     const applied = await runMigrations(dataSource);
     if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);

@@ -19,7 +19,10 @@ export const submitBatchSchema = z.strictObject({
     .array(z.unknown(), { error: 'is required and must be an array' })
     .min(1, 'must contain at least one item')
     .max(MAX_ITEMS_PER_JSON_BATCH, `must contain at most ${MAX_ITEMS_PER_JSON_BATCH} items`),
-  webhook_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).optional(),
+  webhook_url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2048)
+    .optional(),
   metadata: z
     .record(z.string().max(64), z.unknown())
     .refine((m) => JSON.stringify(m).length <= 16_384, 'must be at most 16 KB as JSON')
@@ -52,7 +55,11 @@ export function validateItems(items: readonly unknown[]): ValidItem[] {
     const { custom_id: customId, task: kind, input } = envelope.data;
     const first = seen.get(customId);
     if (first !== undefined) {
-      details.push({ path: `items[${index}].custom_id`, code: 'duplicate', message: `repeats items[${first}].custom_id` });
+      details.push({
+        path: `items[${index}].custom_id`,
+        code: 'duplicate',
+        message: `repeats items[${first}].custom_id`,
+      });
     }
     seen.set(customId, first ?? index);
 

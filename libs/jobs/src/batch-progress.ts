@@ -38,9 +38,7 @@ export class BatchProgress {
       })
       .andWhere('id = :batchId', { batchId })
       .andWhere(`status IN ('in_progress', 'cancelling')`)
-      .andWhere(
-        `NOT EXISTS (SELECT 1 FROM items i WHERE i.batch_id = :batchId AND i.status IN ('queued', 'running'))`,
-      )
+      .andWhere(`NOT EXISTS (SELECT 1 FROM items i WHERE i.batch_id = :batchId AND i.status IN ('queued', 'running'))`)
       .execute();
     return (result.affected ?? 0) > 0;
   }

@@ -133,7 +133,7 @@ export class BatchesService {
   async *finishedItems(tenantId: string, batchId: string): AsyncGenerator<ItemDetails> {
     await this.get(tenantId, batchId);
     const items = this.scope.repository(ItemEntity, tenantId);
-    for (let after = -1; ; ) {
+    for (let after = -1; ;) {
       const page = await items.find({
         where: { batchId, position: MoreThan(after), status: In([...TERMINAL_ITEM_STATUSES]) },
         order: { position: 'ASC' },

@@ -28,7 +28,10 @@ export class RunItemUseCase {
   async execute({ tenantId, itemId }: JobData<JobName.RunItem>): Promise<RunItemResult> {
     const items = this.scope.repository(ItemEntity, tenantId);
     // `running` stays claimable: a worker that crashed mid-call leaves it so, and its job is retried.
-    const claimed = await items.update({ id: itemId, status: In(RUNNABLE) }, { status: 'running', startedAt: new Date() });
+    const claimed = await items.update(
+      { id: itemId, status: In(RUNNABLE) },
+      { status: 'running', startedAt: new Date() },
+    );
     if (claimed === 0) return 'skipped';
     const item = await items.findOne({ id: itemId });
     if (!item) return 'skipped';

@@ -78,7 +78,14 @@ export class RouteExecutor {
         continue;
       }
       const request = buildRequest(job, prompt, target);
-      const outcome = await this.runTarget({ job, target, targetIndex, connection: resolved.connection, adapter, request });
+      const outcome = await this.runTarget({
+        job,
+        target,
+        targetIndex,
+        connection: resolved.connection,
+        adapter,
+        request,
+      });
       if (outcome.ok) return outcome;
 
       const { failure } = outcome;
@@ -185,6 +192,7 @@ function judgeAnswer(job: ExecutionInput, completion: CompletionResult): { resul
     return new ProviderError(ProviderErrorClass.InvalidOutput, `the answer ${why}`);
   }
   const checked = job.task.checkResult(job.input, answer);
-  if (!checked.ok) return new ProviderError(ProviderErrorClass.InvalidOutput, `the answer does not fit the task: ${checked.reason}`);
+  if (!checked.ok)
+    return new ProviderError(ProviderErrorClass.InvalidOutput, `the answer does not fit the task: ${checked.reason}`);
   return { result: checked.result };
 }

@@ -20,7 +20,12 @@ export class RoutingPoliciesService {
     private readonly connections: ConnectionsService,
   ) {}
 
-  async put(tenantId: string, task: string, input: PolicyInput, updatedBy: string | null): Promise<RoutingPolicyEntity> {
+  async put(
+    tenantId: string,
+    task: string,
+    input: PolicyInput,
+    updatedBy: string | null,
+  ): Promise<RoutingPolicyEntity> {
     const kind = this.taskKind(task);
     const ids = [...new Set(input.targets.map((t) => t.connection_id))];
     const missing = new Set(await this.connections.missing(tenantId, ids));

@@ -27,9 +27,9 @@ export class TenantsService {
         status: input.status ?? 'active',
       });
       const secret = generateApiKeySecret();
-      await this.scope.repository(ApiKeyEntity, tenant.id, manager).insert([
-        { name: 'owner', role: 'owner', prefix: secret.prefix, keyHash: secret.hash, createdBy: null },
-      ]);
+      await this.scope
+        .repository(ApiKeyEntity, tenant.id, manager)
+        .insert([{ name: 'owner', role: 'owner', prefix: secret.prefix, keyHash: secret.hash, createdBy: null }]);
       return { tenant, ownerApiKey: secret.key };
     });
   }

@@ -135,7 +135,15 @@ export class InitialSchema1763800000000 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    for (const table of ['attempts', 'items', 'batches', 'routing_policies', 'provider_connections', 'api_keys', 'tenants']) {
+    for (const table of [
+      'attempts',
+      'items',
+      'batches',
+      'routing_policies',
+      'provider_connections',
+      'api_keys',
+      'tenants',
+    ]) {
       await db.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }
