@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule } from '@conduit/config';
 import { DbModule } from '@conduit/db';
 import { JobsModule } from '@conduit/jobs';
+import { LoggingModule } from '@conduit/observability';
 import { ProvidersModule } from '@conduit/providers';
 import { RoutingModule } from '@conduit/routing';
 import { TenancyModule } from '@conduit/tenancy';
@@ -12,7 +13,6 @@ import { ConnectionsController } from './connections/connections.controller';
 import { DemoSeeder } from './demo-seeder';
 import { HealthController } from './health/health.controller';
 import { ApiExceptionFilter } from './http/api-exception.filter';
-import { LoggingModule } from './http/logging.module';
 import { MeController } from './me/me.controller';
 import { RoutingController } from './routing/routing.controller';
 

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@conduit/config';
 import { LoggerModule } from 'nestjs-pino';
 
-/** JSON logs with a request id per request; credentials are redacted before anything is written. */
+/**
+ * One logger for API and worker: JSON lines (pretty in development), a request id per HTTP
+ * request, and credentials redacted before anything is written.
+ */
 export const LoggingModule = LoggerModule.forRootAsync({
   inject: [AppConfig],
   useFactory: (config: AppConfig) => ({
@@ -19,6 +22,7 @@ export const LoggingModule = LoggerModule.forRootAsync({
         censor: '[redacted]',
       },
       autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+      transport: config.isDevelopment ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
     },
   }),
 });
