@@ -21,6 +21,7 @@ export async function createApiApp(): Promise<NestExpressApplication> {
 }
 
 async function main(): Promise<void> {
+  new AppConfig(process.env); // a bad environment stops here, with one clean message naming each variable
   const app = await createApiApp();
   const port = app.get(AppConfig).http.port;
   await app.listen(port);

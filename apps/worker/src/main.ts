@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { AppConfig } from '@conduit/config';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module';
 
@@ -13,6 +14,7 @@ export async function createWorkerApp(): Promise<INestApplicationContext> {
 }
 
 async function main(): Promise<void> {
+  new AppConfig(process.env); // a bad environment stops here, with one clean message naming each variable
   const app = await createWorkerApp();
   app.get(Logger).log('Worker started');
 }

@@ -6,7 +6,11 @@ import { AppConfig } from './app-config';
 export class ConfigModule {
   /** Validates `env` (default: process.env) once; a bad variable stops the boot with its name. */
   static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
-    const config = new AppConfig(env);
-    return { module: ConfigModule, providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] };
+    return {
+      module: ConfigModule,
+      // A factory, so a bad environment fails the boot (with its message) rather than the import.
+      providers: [{ provide: AppConfig, useFactory: () => new AppConfig(env) }],
+      exports: [AppConfig],
+    };
   }
 }

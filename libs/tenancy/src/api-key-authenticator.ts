@@ -22,6 +22,7 @@ export class ApiKeyAuthenticator {
     const tenant = (row as ApiKeyEntity & { tenant: TenantEntity }).tenant;
     return {
       tenantId: tenant.id,
+      tenantName: tenant.name,
       tenantStatus: tenant.status,
       tenantPlan: tenant.plan,
       apiKeyId: row.id,

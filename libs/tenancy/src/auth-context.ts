@@ -3,6 +3,7 @@ import type { ApiKeyRole, TenantStatus } from '@conduit/db';
 /** Who is calling: resolved from the API key on every tenant request. */
 export interface AuthContext {
   tenantId: string;
+  tenantName: string;
   tenantStatus: TenantStatus;
   tenantPlan: string;
   apiKeyId: string;

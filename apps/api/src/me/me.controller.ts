@@ -8,7 +8,7 @@ export class MeController {
   @Get()
   me(@Caller() caller: AuthContext) {
     return {
-      tenant: { id: caller.tenantId, plan: caller.tenantPlan, status: caller.tenantStatus },
+      tenant: { id: caller.tenantId, name: caller.tenantName, plan: caller.tenantPlan, status: caller.tenantStatus },
       api_key: { id: caller.apiKeyId, name: caller.apiKeyName, role: caller.role },
     };
   }
