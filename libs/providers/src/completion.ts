@@ -64,11 +64,24 @@ export interface CompletionResult {
   providerCost?: number;
 }
 
+/** Secret parts of a connection, decrypted only in the call path (never logged, returned or queued). */
+export interface ConnectionSecret {
+  /** API key or token: OpenAI-style bearer, Azure `api-key`, Anthropic `x-api-key`, Gemini, Bedrock API key. */
+  apiKey?: string;
+  /** Bedrock SigV4: the secret access key (its key id is in settings) and an optional session token. */
+  awsSecretAccessKey?: string;
+  awsSessionToken?: string;
+}
+
 /** A connection as an adapter sees it: settings validated for its kind, secrets already decrypted. */
 export interface ResolvedConnection {
   id: string;
   kind: ProviderKind;
+  /** Kind-specific, non-secret settings (validated by the kind's settings schema). */
   settings: Record<string, unknown>;
+  /** The endpoint; absent means the kind's default public endpoint. */
+  baseUrl?: string;
+  secret: ConnectionSecret;
 }
 
 export interface CallContext {
@@ -84,4 +97,6 @@ export interface CallContext {
 export interface ProviderAdapter {
   readonly kind: ProviderKind;
   complete(connection: ResolvedConnection, request: CompletionRequest, ctx: CallContext): Promise<CompletionResult>;
+  /** The models the connection offers (all pages), for connection tests and discovery. */
+  listModels(connection: ResolvedConnection, signal: AbortSignal): Promise<string[]>;
 }

@@ -80,7 +80,7 @@ export class ConnectionsService {
     if (entity.status === 'invalid' || entity.status === 'disabled') {
       return { unusable: `connection "${entity.name}" is ${entity.status}` };
     }
-    return { connection: { id: entity.id, kind: entity.kind as ProviderKind, settings: entity.settings } };
+    return { connection: { id: entity.id, kind: entity.kind as ProviderKind, settings: entity.settings, secret: {} } };
   }
 
   private validateSettings(kind: ProviderKind, settings: Record<string, unknown>): Record<string, unknown> {

@@ -18,7 +18,7 @@ function complete(
   ctx: Partial<CallContext> = {},
 ): Promise<CompletionResult> {
   const context = { signal: new AbortController().signal, itemId: 'item-1', callNumber: 1, ...ctx };
-  return adapter.complete({ id: 'conn-1', kind: 'mock', settings }, request, context);
+  return adapter.complete({ id: 'conn-1', kind: 'mock', settings, secret: {} }, request, context);
 }
 
 /** Runs a task through the mock and judges the answer as the worker does: parse, then the task's checker. */

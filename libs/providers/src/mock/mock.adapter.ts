@@ -11,6 +11,9 @@ import { ProviderError, ProviderErrorClass } from '../provider-error';
 import { mockAnswer } from './mock-answers';
 import { type MockSettings, readMockSettings } from './mock-settings';
 
+/** The mock answers to any model name; these are the ones it lists. */
+export const MOCK_MODELS = ['mock-1'] as const;
+
 /** An answer no task accepts, for `fail_with: invalid_output`. */
 const INVALID_ANSWER = { unexpected: true };
 
@@ -48,6 +51,10 @@ export class MockAdapter implements ProviderAdapter {
       }
     }
     return completion(request, mockAnswer(request.task));
+  }
+
+  listModels(): Promise<string[]> {
+    return Promise.resolve([...MOCK_MODELS]);
   }
 }
 
