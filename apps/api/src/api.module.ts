@@ -8,6 +8,8 @@ import { ProvidersModule } from '@conduit/providers';
 import { RoutingModule } from '@conduit/routing';
 import { TenancyModule } from '@conduit/tenancy';
 import { AdminTenantsController } from './admin/admin-tenants.controller';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { AuditEventsController } from './audit/audit-events.controller';
 import { BatchesController } from './batches/batches.controller';
 import { ConnectionsController } from './connections/connections.controller';
 import { DemoSeeder } from './demo-seeder';
@@ -22,6 +24,8 @@ import { RoutingController } from './routing/routing.controller';
     HealthController,
     AdminTenantsController,
     MeController,
+    ApiKeysController,
+    AuditEventsController,
     ConnectionsController,
     RoutingController,
     BatchesController,

@@ -3,9 +3,10 @@ import { AppConfig } from '@conduit/config';
 import { ConnectionsService } from '@conduit/providers';
 import { RoutingPoliciesService } from '@conduit/routing';
 import { TASK_KINDS } from '@conduit/tasks';
-import { TenantsService } from '@conduit/tenancy';
+import { TenantsService, type Actor } from '@conduit/tenancy';
 
 export const DEMO_TENANT_NAME = 'demo';
+const SEEDER: Actor = { type: 'platform' };
 
 /**
  * First start in development: a demo tenant on the built-in mock provider, routed for every
@@ -24,14 +25,14 @@ export class DemoSeeder implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.demo.seed || (await this.tenants.findByName(DEMO_TENANT_NAME))) return;
-    const { tenant, ownerApiKey } = await this.tenants.create({ name: DEMO_TENANT_NAME, plan: 'demo' });
+    const { tenant, ownerApiKey } = await this.tenants.create(SEEDER, { name: DEMO_TENANT_NAME, plan: 'demo' });
     const mock = await this.connections.create(tenant.id, {
       name: 'built-in mock',
       kind: 'mock',
       settings: { latency_ms: 200 },
     });
     for (const task of TASK_KINDS) {
-      await this.policies.put(tenant.id, task, { targets: [{ connection_id: mock.id, model: 'mock-1' }] }, null);
+      await this.policies.put(SEEDER, tenant.id, task, { targets: [{ connection_id: mock.id, model: 'mock-1' }] });
     }
     this.logger.log('Created the demo tenant on the built-in mock provider');
     // Straight to the terminal, not the log stream: log lines are shipped and kept, this key must not be.

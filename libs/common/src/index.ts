@@ -1,2 +1,3 @@
 export { ConduitError, ErrorCode, type ErrorDetail } from './conduit-error';
 export { formatPath, issuesToDetails, parseOrThrow, validationError } from './validation';
+export { decodeIdCursor, encodeIdCursor } from './cursor';

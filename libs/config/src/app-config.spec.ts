@@ -75,4 +75,18 @@ describe('AppConfig', () => {
     expect(config.egress.allowCidrs).toEqual(['10.0.0.0/8', '192.168.1.0/24']);
     expect(config.egress.allowHosts).toEqual([]);
   });
+
+  it('reads plans from JSON, with defaults, and names a bad PLANS value', () => {
+    const config = new AppConfig({ PLANS: '{"gold": {"monthly_token_budget": 5000, "platform_connections": true}}' });
+    expect([...config.tenancy.plans.keys()]).toEqual(['gold']);
+    expect(config.tenancy.plans.get('gold')).toEqual({ monthly_token_budget: 5000, platform_connections: true });
+    expect(new AppConfig({}).tenancy.plans.get('byok')).toEqual({
+      monthly_token_budget: null,
+      platform_connections: false,
+    });
+    expect(problemsOf({ PLANS: 'not json' })).toEqual(['PLANS: must be a JSON object of plan name to rules']);
+    expect(problemsOf({ PLANS: '{"gold": {"monthly_token_budget": -1}}' })[0]).toMatch(
+      /^PLANS: .+ \(at gold\.monthly_token_budget\)$/,
+    );
+  });
 });

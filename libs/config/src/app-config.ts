@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nodeEnvSchema, sectionSchemas, type NodeEnv } from './env-schema';
+import { nodeEnvSchema, sectionSchemas, type NodeEnv, type PlanRules } from './env-schema';
 
 type Sections = ReturnType<typeof sectionSchemas>;
 type Parsed<K extends keyof Sections> = z.output<Sections[K]>;
@@ -28,6 +28,7 @@ export class AppConfig {
     defaultTimeoutMs: number;
     defaultMaxRetries: number;
   };
+  readonly tenancy: { plans: ReadonlyMap<string, PlanRules> };
   readonly demo: { seed: boolean };
 
   constructor(env: NodeJS.ProcessEnv) {
@@ -41,8 +42,9 @@ export class AppConfig {
       const result = schemas[name].safeParse(env);
       if (result.success) return result.data as Parsed<K>;
       for (const issue of result.error.issues) {
-        const variable = issue.path.join('.');
-        problems.push(`${variable}: ${env[variable] === undefined ? 'is required' : issue.message}`);
+        const [variable, ...within] = issue.path.map(String);
+        const where = within.length > 0 ? ` (at ${within.join('.')})` : '';
+        problems.push(`${variable}: ${env[variable] === undefined ? 'is required' : issue.message}${where}`);
       }
       return {} as Parsed<K>;
     };
@@ -54,6 +56,7 @@ export class AppConfig {
     const vault = parse('vault');
     const egress = parse('egress');
     const worker = parse('worker');
+    const tenancy = parse('tenancy');
     const demo = parse('demo');
     if (problems.length > 0) throw new ConfigError(problems);
 
@@ -83,6 +86,7 @@ export class AppConfig {
       defaultTimeoutMs: worker.DEFAULT_TARGET_TIMEOUT_MS,
       defaultMaxRetries: worker.DEFAULT_TARGET_MAX_RETRIES,
     };
+    this.tenancy = { plans: new Map(Object.entries(tenancy.PLANS)) };
     this.demo = { seed: demo.DEMO_SEED };
   }
 

@@ -42,6 +42,36 @@ const VAULT_KEY = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/;
 // Development only: a fixed, well-known key, so a restarted dev stack can still read its own secrets.
 const DEV_VAULT_KEYS = 'dev1:ZGV2ZWxvcG1lbnQtb25seS12YXVsdC1rZXktMzJiISE=';
 
+const planSchema = z.strictObject({
+  /** Tokens a month the tenant may spend on platform-managed connections; null = no limit. */
+  monthly_token_budget: z.number().int().min(0).nullable().default(null),
+  /** Whether the tenant may route to platform-managed connections at all. */
+  platform_connections: z.boolean().default(false),
+});
+export type PlanRules = z.output<typeof planSchema>;
+
+const DEFAULT_PLANS = JSON.stringify({
+  demo: { monthly_token_budget: 1_000_000, platform_connections: true },
+  free: { monthly_token_budget: 200_000, platform_connections: true },
+  pro: { monthly_token_budget: 20_000_000, platform_connections: true },
+  enterprise: { monthly_token_budget: null, platform_connections: true },
+  byok: { platform_connections: false },
+});
+
+/** JSON object of plan name → rules. A tenant whose plan is not listed is denied (fail closed). */
+const plans = z
+  .string()
+  .default(DEFAULT_PLANS)
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of plan name to rules' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().regex(/^[a-z0-9_-]{1,64}$/), planSchema, { error: 'must map plan names to rules' }));
+
 export const sectionSchemas = (isDev: boolean) => ({
   http: z.object({
     PORT: int(3000, 1, 65535),
@@ -82,6 +112,9 @@ export const sectionSchemas = (isDev: boolean) => ({
     RETRY_MAX_DELAY_MS: int(30_000, 0, 600_000),
     DEFAULT_TARGET_TIMEOUT_MS: int(60_000, 100, 3_600_000),
     DEFAULT_TARGET_MAX_RETRIES: int(2, 0, 10),
+  }),
+  tenancy: z.object({
+    PLANS: plans,
   }),
   demo: z.object({
     DEMO_SEED: bool(isDev),

@@ -1,3 +1,3 @@
 export { AppConfig, ConfigError } from './app-config';
 export { ConfigModule } from './config.module';
-export type { NodeEnv } from './env-schema';
+export type { NodeEnv, PlanRules } from './env-schema';

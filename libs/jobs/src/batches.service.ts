@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { UsageSummaries, type UsageSummary } from '@conduit/accounting';
 import { ConduitError } from '@conduit/common';
+import { AccessGate, AuditLog, type Actor } from '@conduit/tenancy';
 import { BatchEntity, ItemEntity, TenantScope, TERMINAL_ITEM_STATUSES, type ItemStatus } from '@conduit/db';
 import { In, MoreThan } from 'typeorm';
 import { validateItems, type SubmitBatchInput } from './batch-input';
@@ -12,10 +13,8 @@ import { ItemQueue } from './item-queue';
 const INSERT_CHUNK = 1_000;
 const RESULTS_PAGE = 500;
 
-export interface Submitter {
-  tenantId: string;
-  apiKeyId: string;
-}
+/** The API key submitting, with its tenant's state as authentication found it. */
+export type Submitter = Extract<Actor, { type: 'api_key' }> & { tenantStatus: string; tenantPlan: string };
 
 export interface BatchDetails {
   batch: BatchEntity;
@@ -43,10 +42,13 @@ export class BatchesService {
     private readonly queue: ItemQueue,
     private readonly progress: BatchProgress,
     private readonly usage: UsageSummaries,
+    private readonly gate: AccessGate,
+    private readonly audit: AuditLog,
   ) {}
 
-  /** Validates every item, stores batch and items in one transaction, then queues the items. */
+  /** Checks the gate and every item, stores batch and items in one transaction, then queues the items. */
   async submit(submitter: Submitter, input: SubmitBatchInput): Promise<BatchDetails> {
+    this.gate.assertAllowed({ status: submitter.tenantStatus, plan: submitter.tenantPlan });
     const items = validateItems(input.items);
     const { tenantId } = submitter;
     const itemIds = items.map(() => randomUUID());
@@ -76,6 +78,17 @@ export class BatchesService {
           })),
         );
       }
+      await this.audit.record(
+        submitter,
+        {
+          tenantId,
+          action: 'batch.submit',
+          targetType: 'batch',
+          targetId: created.id,
+          change: { items: items.length, user: input.user ?? null },
+        },
+        manager,
+      );
       return created;
     });
 

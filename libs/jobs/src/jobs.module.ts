@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { AccountingModule } from '@conduit/accounting';
 import { AppConfig } from '@conduit/config';
 import { RoutingModule } from '@conduit/routing';
+import { TenancyModule } from '@conduit/tenancy';
 import { BatchProgress } from './batch-progress';
 import { BatchesService } from './batches.service';
 import { DEFAULT_JOB_OPTIONS, ITEMS_QUEUE } from './job-catalogue';
@@ -24,6 +25,7 @@ import { RunItemUseCase } from './run-item.usecase';
     BullModule.registerQueue({ name: ITEMS_QUEUE }),
     AccountingModule,
     RoutingModule,
+    TenancyModule,
   ],
   providers: [ItemQueue, BatchProgress, BatchesService, RunItemUseCase],
   exports: [BullModule, BatchesService, RunItemUseCase],

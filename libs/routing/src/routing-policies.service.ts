@@ -3,7 +3,8 @@ import { ConduitError, ErrorCode, validationError } from '@conduit/common';
 import { RoutingPolicyEntity, TenantScope, type RoutingConstraints, type RoutingTarget } from '@conduit/db';
 import { ConnectionsService } from '@conduit/providers';
 import { isTaskKind, TASK_KINDS, type TaskKind } from '@conduit/tasks';
-import { QueryFailedError } from 'typeorm';
+import { AuditLog, type Actor } from '@conduit/tenancy';
+import { DataSource, QueryFailedError } from 'typeorm';
 
 export interface PolicyInput {
   targets: RoutingTarget[];
@@ -16,16 +17,13 @@ const UNIQUE_VIOLATION = '23505';
 @Injectable()
 export class RoutingPoliciesService {
   constructor(
+    private readonly dataSource: DataSource,
     private readonly scope: TenantScope,
+    private readonly audit: AuditLog,
     private readonly connections: ConnectionsService,
   ) {}
 
-  async put(
-    tenantId: string,
-    task: string,
-    input: PolicyInput,
-    updatedBy: string | null,
-  ): Promise<RoutingPolicyEntity> {
+  async put(actor: Actor, tenantId: string, task: string, input: PolicyInput): Promise<RoutingPolicyEntity> {
     const kind = this.taskKind(task);
     const ids = [...new Set(input.targets.map((t) => t.connection_id))];
     const missing = new Set(await this.connections.missing(tenantId, ids));
@@ -38,19 +36,32 @@ export class RoutingPoliciesService {
         ),
       );
     }
-    const policies = this.scope.repository(RoutingPolicyEntity, tenantId);
     const latest = await this.current(tenantId, kind);
+    const version = (latest?.version ?? 0) + 1;
     try {
-      const [created] = await policies.insert([
-        {
-          task: kind,
-          version: (latest?.version ?? 0) + 1,
-          targets: input.targets,
-          constraints: input.constraints ?? {},
-          updatedBy,
-        },
-      ]);
-      return created;
+      return await this.dataSource.transaction(async (manager) => {
+        const [created] = await this.scope.repository(RoutingPolicyEntity, tenantId, manager).insert([
+          {
+            task: kind,
+            version,
+            targets: input.targets,
+            constraints: input.constraints ?? {},
+            updatedBy: actor.type === 'api_key' ? actor.apiKeyId : null,
+          },
+        ]);
+        await this.audit.record(
+          actor,
+          {
+            tenantId,
+            action: 'routing.update',
+            targetType: 'routing_policy',
+            targetId: created.id,
+            change: { task: kind, version, targets: input.targets, constraints: input.constraints ?? {} },
+          },
+          manager,
+        );
+        return created;
+      });
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new ConduitError(ErrorCode.Conflict, `the ${kind} policy was changed at the same time; try again`);

@@ -3,10 +3,14 @@ import { ApiKeyEntity, TenantEntity } from '@conduit/db';
 import { DataSource } from 'typeorm';
 import { hashApiKey, looksLikeApiKey } from './api-key-secret';
 import type { AuthContext } from './auth-context';
+import { LastUsedTracker } from './last-used-tracker';
 
 @Injectable()
 export class ApiKeyAuthenticator {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly lastUsed: LastUsedTracker,
+  ) {}
 
   /** The caller behind a bearer key, or null for a missing, unknown or revoked key. */
   async authenticate(key: string): Promise<AuthContext | null> {
@@ -19,6 +23,7 @@ export class ApiKeyAuthenticator {
       .andWhere('k.revoked_at IS NULL')
       .getOne();
     if (!row) return null;
+    this.lastUsed.touch(row.id);
     const tenant = (row as ApiKeyEntity & { tenant: TenantEntity }).tenant;
     return {
       tenantId: tenant.id,

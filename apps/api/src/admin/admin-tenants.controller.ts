@@ -1,7 +1,10 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { TenantsService } from '@conduit/tenancy';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { decodeIdCursor, encodeIdCursor } from '@conduit/common';
+import { TENANT_STATUSES } from '@conduit/db';
+import { TenantsService, type Actor } from '@conduit/tenancy';
 import { z } from 'zod';
-import { PlatformRoute } from '../auth/auth.decorators';
+import { PlatformCaller, PlatformRoute } from '../auth/auth.decorators';
+import { paginationQuery } from '../http/pagination';
 import { UuidParam } from '../http/uuid-param.pipe';
 import { ZodPipe } from '../http/zod.pipe';
 import { presentTenant } from './tenant.presenter';
@@ -11,6 +14,10 @@ const createTenantBody = z.strictObject({
   plan: z.string().trim().min(1).max(64),
 });
 
+const updateTenantBody = z
+  .strictObject({ status: z.enum(TENANT_STATUSES).optional(), plan: z.string().trim().min(1).max(64).optional() })
+  .refine((body) => body.status !== undefined || body.plan !== undefined, 'give status or plan');
+
 @Controller('v1/admin/tenants')
 @PlatformRoute()
 export class AdminTenantsController {
@@ -18,13 +25,34 @@ export class AdminTenantsController {
 
   /** The owner key is in this response only; it is never shown again. */
   @Post()
-  async create(@Body(new ZodPipe(createTenantBody)) body: z.infer<typeof createTenantBody>) {
-    const { tenant, ownerApiKey } = await this.tenants.create(body);
+  async create(
+    @PlatformCaller() actor: Actor,
+    @Body(new ZodPipe(createTenantBody)) body: z.infer<typeof createTenantBody>,
+  ) {
+    const { tenant, ownerApiKey } = await this.tenants.create(actor, body);
     return { ...presentTenant(tenant), owner_api_key: ownerApiKey };
+  }
+
+  @Get()
+  async list(@Query(new ZodPipe(paginationQuery)) query: z.infer<typeof paginationQuery>) {
+    const tenants = await this.tenants.list({ after: decodeIdCursor(query.cursor), limit: query.limit + 1 });
+    const page = tenants.slice(0, query.limit);
+    const more = tenants.length > query.limit;
+    return { data: page.map(presentTenant), next_cursor: more ? encodeIdCursor(page[page.length - 1].id) : null };
   }
 
   @Get(':id')
   async get(@Param('id', new UuidParam('tenant')) id: string) {
     return presentTenant(await this.tenants.get(id));
+  }
+
+  /** Suspend, reactivate or change the plan; takes effect on the tenant's next request and job. */
+  @Patch(':id')
+  async update(
+    @PlatformCaller() actor: Actor,
+    @Param('id', new UuidParam('tenant')) id: string,
+    @Body(new ZodPipe(updateTenantBody)) body: z.infer<typeof updateTenantBody>,
+  ) {
+    return presentTenant(await this.tenants.update(actor, id, body));
   }
 }

@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, SetMetadata, UseGuards, type ExecutionContext } from '@nestjs/common';
 import type { ApiKeyRole } from '@conduit/db';
-import type { AuthContext } from '@conduit/tenancy';
+import type { Actor, AuthContext } from '@conduit/tenancy';
 import { ApiKeyGuard } from './api-key.guard';
 import { PlatformAdminGuard } from './platform-admin.guard';
 import { REQUIRED_ROLE, type AuthenticatedRequest } from './request-auth';
@@ -12,9 +12,22 @@ export const TenantRoute = (role: ApiKeyRole = 'member') =>
 /** A platform route: needs the platform admin token. Tenant keys never open it. */
 export const PlatformRoute = () => UseGuards(PlatformAdminGuard);
 
-/** The caller of a tenant route, as the guard resolved it. */
-export const Caller = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthContext => {
-  const auth = ctx.switchToHttp().getRequest<AuthenticatedRequest>().auth;
-  if (!auth) throw new Error('Caller used on a route without TenantRoute');
-  return auth;
+/** The caller of a tenant route, as the guard resolved it; also the actor of its audit events. */
+export type TenantCaller = AuthContext & Extract<Actor, { type: 'api_key' }>;
+
+export const Caller = createParamDecorator((_: unknown, ctx: ExecutionContext): TenantCaller => {
+  const request = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+  if (!request.auth) throw new Error('Caller used on a route without TenantRoute');
+  return { ...request.auth, type: 'api_key', requestId: requestIdOf(request) };
 });
+
+/** The platform operator acting on a platform route. */
+export const PlatformCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => ({
+  type: 'platform',
+  requestId: requestIdOf(ctx.switchToHttp().getRequest<AuthenticatedRequest>()),
+}));
+
+/** The id pino-http gave the request, so audit events link to log lines. */
+function requestIdOf(request: AuthenticatedRequest & { id?: unknown }): string | undefined {
+  return typeof request.id === 'string' ? request.id : undefined;
+}

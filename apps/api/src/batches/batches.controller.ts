@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ITEM_STATUSES } from '@conduit/db';
 import { BatchesService, submitBatchSchema, type SubmitBatchInput } from '@conduit/jobs';
-import type { AuthContext } from '@conduit/tenancy';
+
 import type { Response } from 'express';
 import { z } from 'zod';
-import { Caller, TenantRoute } from '../auth/auth.decorators';
+import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
 import { paginationQuery } from '../http/pagination';
 import { UuidParam } from '../http/uuid-param.pipe';
 import { ZodPipe } from '../http/zod.pipe';
@@ -19,20 +19,20 @@ export class BatchesController {
 
   @Post('batches')
   @HttpCode(HttpStatus.ACCEPTED)
-  async submit(@Caller() caller: AuthContext, @Body(new ZodPipe(submitBatchSchema)) body: SubmitBatchInput) {
-    const submitted = await this.batches.submit({ tenantId: caller.tenantId, apiKeyId: caller.apiKeyId }, body);
+  async submit(@Caller() caller: TenantCaller, @Body(new ZodPipe(submitBatchSchema)) body: SubmitBatchInput) {
+    const submitted = await this.batches.submit(caller, body);
     const { id, status, counts, created_at } = presentBatch(submitted);
     return { id, object: 'batch', status, counts, created_at };
   }
 
   @Get('batches/:id')
-  async get(@Caller() caller: AuthContext, @Param('id', new UuidParam('batch')) id: string) {
+  async get(@Caller() caller: TenantCaller, @Param('id', new UuidParam('batch')) id: string) {
     return presentBatch(await this.batches.get(caller.tenantId, id));
   }
 
   @Get('batches/:id/items')
   async items(
-    @Caller() caller: AuthContext,
+    @Caller() caller: TenantCaller,
     @Param('id', new UuidParam('batch')) id: string,
     @Query(new ZodPipe(itemsQuery)) query: z.infer<typeof itemsQuery>,
   ) {
@@ -43,7 +43,7 @@ export class BatchesController {
   /** JSON Lines, one per finished item, streamed page by page. */
   @Get('batches/:id/results')
   async results(
-    @Caller() caller: AuthContext,
+    @Caller() caller: TenantCaller,
     @Param('id', new UuidParam('batch')) id: string,
     @Res() response: Response,
   ): Promise<void> {
@@ -61,7 +61,7 @@ export class BatchesController {
   }
 
   @Get('items/:id')
-  async item(@Caller() caller: AuthContext, @Param('id', new UuidParam('item')) id: string) {
+  async item(@Caller() caller: TenantCaller, @Param('id', new UuidParam('item')) id: string) {
     return presentItem(await this.batches.getItem(caller.tenantId, id));
   }
 }

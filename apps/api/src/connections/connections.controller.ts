@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ConnectionsService, PROVIDER_KINDS } from '@conduit/providers';
-import type { AuthContext } from '@conduit/tenancy';
+
 import { z } from 'zod';
-import { Caller, TenantRoute } from '../auth/auth.decorators';
+import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
 import { UuidParam } from '../http/uuid-param.pipe';
 import { ZodPipe } from '../http/zod.pipe';
 import { presentConnection } from './connection.presenter';
@@ -28,20 +28,20 @@ export class ConnectionsController {
 
   @Post()
   async create(
-    @Caller() caller: AuthContext,
+    @Caller() caller: TenantCaller,
     @Body(new ZodPipe(createConnectionBody)) body: z.infer<typeof createConnectionBody>,
   ) {
     return presentConnection(await this.connections.create(caller.tenantId, body));
   }
 
   @Get()
-  async list(@Caller() caller: AuthContext) {
+  async list(@Caller() caller: TenantCaller) {
     const connections = await this.connections.list(caller.tenantId);
     return { data: connections.map(presentConnection), next_cursor: null };
   }
 
   @Get(':id')
-  async get(@Caller() caller: AuthContext, @Param('id', new UuidParam('connection')) id: string) {
+  async get(@Caller() caller: TenantCaller, @Param('id', new UuidParam('connection')) id: string) {
     return presentConnection(await this.connections.get(caller.tenantId, id));
   }
 }

@@ -1,12 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
-import type { AuthContext } from '@conduit/tenancy';
-import { Caller, TenantRoute } from '../auth/auth.decorators';
+
+import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
 
 @Controller('v1/me')
 @TenantRoute('member')
 export class MeController {
   @Get()
-  me(@Caller() caller: AuthContext) {
+  me(@Caller() caller: TenantCaller) {
     return {
       tenant: { id: caller.tenantId, name: caller.tenantName, plan: caller.tenantPlan, status: caller.tenantStatus },
       api_key: { id: caller.apiKeyId, name: caller.apiKeyName, role: caller.role },

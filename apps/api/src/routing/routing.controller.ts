@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { RoutingPoliciesService } from '@conduit/routing';
-import type { AuthContext } from '@conduit/tenancy';
+
 import { z } from 'zod';
-import { Caller, TenantRoute } from '../auth/auth.decorators';
+import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
 import { ZodPipe } from '../http/zod.pipe';
 import { presentPolicy } from './routing.presenter';
 
@@ -33,7 +33,7 @@ export class RoutingController {
   constructor(private readonly policies: RoutingPoliciesService) {}
 
   @Get()
-  async current(@Caller() caller: AuthContext) {
+  async current(@Caller() caller: TenantCaller) {
     const policies = await this.policies.currentAll(caller.tenantId);
     return { data: Object.entries(policies).map(([task, policy]) => presentPolicy(task, policy)) };
   }
@@ -41,11 +41,11 @@ export class RoutingController {
   /** Replaces a task's targets; the result is a new version and the old one stays in history. */
   @Put(':task')
   async put(
-    @Caller() caller: AuthContext,
+    @Caller() caller: TenantCaller,
     @Param('task') task: string,
     @Body(new ZodPipe(putPolicyBody)) body: z.infer<typeof putPolicyBody>,
   ) {
-    const policy = await this.policies.put(caller.tenantId, task, body, caller.apiKeyId);
+    const policy = await this.policies.put(caller, caller.tenantId, task, body);
     return presentPolicy(policy.task, policy);
   }
 }

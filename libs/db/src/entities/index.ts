@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { AttemptEntity } from './attempt.entity';
+import { AuditEventEntity } from './audit-event.entity';
 import { BatchEntity } from './batch.entity';
 import { ItemEntity } from './item.entity';
 import { ProviderConnectionEntity } from './provider-connection.entity';
@@ -8,6 +9,7 @@ import { TenantEntity } from './tenant.entity';
 
 export * from './api-key.entity';
 export * from './attempt.entity';
+export * from './audit-event.entity';
 export * from './batch.entity';
 export * from './item.entity';
 export * from './provider-connection.entity';
@@ -22,4 +24,5 @@ export const ENTITIES = [
   BatchEntity,
   ItemEntity,
   AttemptEntity,
+  AuditEventEntity,
 ];

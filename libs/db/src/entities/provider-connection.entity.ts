@@ -52,6 +52,10 @@ export class ProviderConnectionEntity {
   @Column('text')
   status!: ConnectionStatus;
 
+  /** Why the connection is `invalid` or `disabled` (sanitized), e.g. the provider's 401. */
+  @Column('text', { name: 'status_reason', nullable: true })
+  statusReason!: string | null;
+
   @Column('jsonb', { default: [] })
   models!: string[];
 

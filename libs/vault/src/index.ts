@@ -1,0 +1,2 @@
+export { Vault, VaultError, type Sealed } from './vault';
+export { VaultModule } from './vault.module';
