@@ -7,6 +7,7 @@ import { LoggingModule } from '@conduit/observability';
 import { ProvidersModule } from '@conduit/providers';
 import { RoutingModule } from '@conduit/routing';
 import { TenancyModule } from '@conduit/tenancy';
+import { AdminConnectionsController } from './admin/admin-connections.controller';
 import { AdminTenantsController } from './admin/admin-tenants.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { AuditEventsController } from './audit/audit-events.controller';
@@ -23,6 +24,7 @@ import { RoutingController } from './routing/routing.controller';
   controllers: [
     HealthController,
     AdminTenantsController,
+    AdminConnectionsController,
     MeController,
     ApiKeysController,
     AuditEventsController,

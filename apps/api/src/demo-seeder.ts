@@ -26,7 +26,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.demo.seed || (await this.tenants.findByName(DEMO_TENANT_NAME))) return;
     const { tenant, ownerApiKey } = await this.tenants.create(SEEDER, { name: DEMO_TENANT_NAME, plan: 'demo' });
-    const mock = await this.connections.create(tenant.id, {
+    const mock = await this.connections.create(SEEDER, tenant.id, {
       name: 'built-in mock',
       kind: 'mock',
       settings: { latency_ms: 200 },

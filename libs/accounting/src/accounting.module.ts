@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AttemptRecorder } from './attempt-recorder';
+import { PlatformBudget } from './platform-budget';
 import { UsageSummaries } from './usage-summary';
 
-@Module({ providers: [AttemptRecorder, UsageSummaries], exports: [AttemptRecorder, UsageSummaries] })
+const services = [AttemptRecorder, UsageSummaries, PlatformBudget];
+
+@Module({ providers: services, exports: services })
 export class AccountingModule {}

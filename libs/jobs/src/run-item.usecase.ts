@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ItemEntity, TenantScope, type ItemStatus } from '@conduit/db';
 import { RouteExecutor, RoutingPoliciesService, type ExecutionOutcome } from '@conduit/routing';
 import { getTask, isTaskKind } from '@conduit/tasks';
+import { AccessGate } from '@conduit/tenancy';
 import { In } from 'typeorm';
 import { BatchProgress } from './batch-progress';
 import type { JobData, JobName } from './job-catalogue';
@@ -23,6 +24,7 @@ export class RunItemUseCase {
     private readonly policies: RoutingPoliciesService,
     private readonly executor: RouteExecutor,
     private readonly progress: BatchProgress,
+    private readonly gate: AccessGate,
   ) {}
 
   async execute({ tenantId, itemId }: JobData<JobName.RunItem>): Promise<RunItemResult> {
@@ -67,6 +69,15 @@ export class RunItemUseCase {
   }
 
   private async route(item: ItemEntity): Promise<ExecutionOutcome & { policyVersion: number | null }> {
+    // Fail closed at run time too: a tenant suspended after submitting gets no provider call.
+    const gate = await this.gate.decideFor(item.tenantId);
+    if (!gate.allowed) {
+      return {
+        ok: false,
+        error: { code: 'tenant_inactive', message: `AI work is not allowed: ${gate.reason}` },
+        policyVersion: null,
+      };
+    }
     const task = isTaskKind(item.task) ? getTask(item.task) : undefined;
     const policy = task ? await this.policies.current(item.tenantId, task.kind) : null;
     if (!task || !policy || policy.targets.length === 0) {
@@ -80,6 +91,7 @@ export class RunItemUseCase {
       task,
       input: item.input,
       policy,
+      plan: gate.plan,
     });
     return { ...outcome, policyVersion: policy.version };
   }

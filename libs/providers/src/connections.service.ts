@@ -1,98 +1,244 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ConduitError, issuesToDetails, validationError } from '@conduit/common';
-import { ProviderConnectionEntity, TenantScope, type ConnectionLimits } from '@conduit/db';
-import type { ProviderKind, ResolvedConnection } from './completion';
-import { BUILT_IN_MODELS, SETTINGS_SCHEMAS } from './connection-settings';
-import { ProviderRegistry } from './provider-registry';
+import { ConduitError, ErrorCode } from '@conduit/common';
+import { ProviderConnectionEntity, type ConnectionLimits } from '@conduit/db';
+import { AuditLog, type Actor } from '@conduit/tenancy';
+import { DataSource, In, IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import type { ProviderKind } from './completion';
+import { assertComplete, baseUrlHost, validateSettings } from './connection-rules';
+import { ConnectionSecrets, secretHint } from './connection-secrets';
+import { EndpointPolicy } from './endpoint-policy';
+import { BUILT_IN_MODELS } from './connection-settings';
+
+/** Whose connections: a tenant's id, or null for the platform-managed ones shared by plans. */
+export type ConnectionOwner = string | null;
 
 export interface CreateConnectionInput {
   name: string;
   kind: ProviderKind;
+  base_url?: string;
+  api_key?: string;
   settings?: Record<string, unknown>;
   limits?: ConnectionLimits;
   region?: string;
 }
 
-/** A tenant's provider connections: created, listed and resolved for calls. */
+export type UpdateConnectionInput = Partial<Omit<CreateConnectionInput, 'kind' | 'base_url' | 'region'>> & {
+  base_url?: string | null;
+  region?: string | null;
+};
+
+/**
+ * Provider connections of a tenant (or of the platform): secrets sealed before they are stored,
+ * settings validated per kind, endpoints checked against the egress rules, every change audited.
+ */
 @Injectable()
 export class ConnectionsService {
   constructor(
-    private readonly scope: TenantScope,
-    private readonly registry: ProviderRegistry,
+    private readonly dataSource: DataSource,
+    private readonly secrets: ConnectionSecrets,
+    private readonly endpoints: EndpointPolicy,
+    private readonly audit: AuditLog,
   ) {}
 
-  async create(tenantId: string, input: CreateConnectionInput): Promise<ProviderConnectionEntity> {
-    const settings = this.validateSettings(input.kind, input.settings ?? {});
-    const connections = this.scope.repository(ProviderConnectionEntity, tenantId);
-    if (await connections.exists({ name: input.name })) {
-      throw ConduitError.validation(`a connection named "${input.name}" already exists`, [
-        { path: 'name', message: 'is already used by another connection' },
-      ]);
-    }
+  async create(actor: Actor, owner: ConnectionOwner, input: CreateConnectionInput): Promise<ProviderConnectionEntity> {
+    const settings = validateSettings(input.kind, input.settings ?? {});
+    assertComplete({ kind: input.kind, settings, hasApiKey: !!input.api_key, hasBaseUrl: !!input.base_url });
+    if (input.base_url) this.endpoints.assertAllowed(input.base_url);
+
+    const id = randomUUID();
+    const sealed = this.secrets.seal(id, null, { api_key: input.api_key, base_url: input.base_url });
     const builtInModels = BUILT_IN_MODELS[input.kind];
-    const [created] = await connections.insert([
-      {
+    return this.dataSource.transaction(async (manager) => {
+      await this.assertNameFree(manager, owner, input.name);
+      const connection = await manager.getRepository(ProviderConnectionEntity).save({
+        id,
+        tenantId: owner,
         name: input.name,
         kind: input.kind,
         settings,
-        // A kind with nothing to test (the mock) is usable at once; others start untested.
+        secretCiphertext: sealed.ciphertext,
+        secretKeyVersion: sealed.keyId,
+        secretHint: input.api_key ? secretHint(input.api_key) : null,
+        baseUrlHost: input.base_url ? baseUrlHost(input.base_url) : null,
+        // Nothing to test on the mock: usable at once. Others start untested (still routable).
         status: builtInModels ? 'active' : 'untested',
+        statusReason: null,
         models: builtInModels ?? [],
         limits: input.limits ?? {},
         region: input.region ?? null,
-      },
-    ]);
-    return created;
+        lastTest: null,
+      });
+      await this.audit.record(
+        actor,
+        {
+          tenantId: owner,
+          action: 'connection.create',
+          targetType: 'connection',
+          targetId: id,
+          change: {
+            name: input.name,
+            kind: input.kind,
+            base_url_host: connection.baseUrlHost,
+            api_key: input.api_key ? 'set' : 'none',
+            settings,
+            limits: connection.limits,
+            region: connection.region,
+          },
+        },
+        manager,
+      );
+      return connection;
+    });
   }
 
-  async get(tenantId: string, id: string): Promise<ProviderConnectionEntity> {
-    const connection = await this.scope.repository(ProviderConnectionEntity, tenantId).findOne({ id });
+  list(owner: ConnectionOwner): Promise<ProviderConnectionEntity[]> {
+    return this.dataSource
+      .getRepository(ProviderConnectionEntity)
+      .find({ where: ownedBy(owner), order: { createdAt: 'ASC' } });
+  }
+
+  async get(owner: ConnectionOwner, id: string): Promise<ProviderConnectionEntity> {
+    const connection = await this.dataSource
+      .getRepository(ProviderConnectionEntity)
+      .findOne({ where: { ...ownedBy(owner), id } });
     if (!connection) throw ConduitError.notFound('connection');
     return connection;
   }
 
-  list(tenantId: string): Promise<ProviderConnectionEntity[]> {
-    return this.scope.repository(ProviderConnectionEntity, tenantId).find({ order: { createdAt: 'ASC' } });
+  /** Rename, rotate the key, change endpoint, settings or limits. A key, URL or settings change needs a new test. */
+  async update(
+    actor: Actor,
+    owner: ConnectionOwner,
+    id: string,
+    patch: UpdateConnectionInput,
+  ): Promise<ProviderConnectionEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(ProviderConnectionEntity);
+      const current = await repository.findOne({
+        where: { ...ownedBy(owner), id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!current) throw ConduitError.notFound('connection');
+      const kind = current.kind as ProviderKind;
+
+      const settings = patch.settings === undefined ? current.settings : validateSettings(kind, patch.settings);
+      const hasBaseUrl = patch.base_url === undefined ? current.baseUrlHost !== null : patch.base_url !== null;
+      const hasApiKey = patch.api_key === undefined ? current.secretHint !== null : true;
+      assertComplete({ kind, settings, hasApiKey, hasBaseUrl });
+      if (patch.base_url) this.endpoints.assertAllowed(patch.base_url);
+      if (patch.name !== undefined && patch.name !== current.name)
+        await this.assertNameFree(manager, owner, patch.name);
+
+      const secretChanged = patch.api_key !== undefined || patch.base_url !== undefined;
+      const needsTest = secretChanged || patch.settings !== undefined;
+      const sealed = secretChanged
+        ? this.secrets.seal(id, current.secretCiphertext, { api_key: patch.api_key, base_url: patch.base_url })
+        : { ciphertext: current.secretCiphertext, keyId: current.secretKeyVersion };
+
+      const updated = await repository.save({
+        ...current,
+        name: patch.name ?? current.name,
+        settings,
+        limits: patch.limits ?? current.limits,
+        region: patch.region === undefined ? current.region : patch.region,
+        secretCiphertext: sealed.ciphertext,
+        secretKeyVersion: sealed.keyId,
+        secretHint: patch.api_key ? secretHint(patch.api_key) : current.secretHint,
+        baseUrlHost: patch.base_url === undefined ? current.baseUrlHost : patch.base_url && baseUrlHost(patch.base_url),
+        ...(needsTest && current.status !== 'disabled' ? { status: 'untested' as const, statusReason: null } : {}),
+      });
+      await this.audit.record(
+        actor,
+        {
+          tenantId: owner,
+          action: 'connection.update',
+          targetType: 'connection',
+          targetId: id,
+          change: describeChange(patch),
+        },
+        manager,
+      );
+      return updated;
+    });
   }
 
-  /** Which of `ids` are not this tenant's connections. */
-  async missing(tenantId: string, ids: string[]): Promise<string[]> {
-    const found = await this.scope
-      .repository(ProviderConnectionEntity, tenantId)
-      .queryBuilder('c')
-      .select('c.id', 'id')
-      .andWhere('c.id IN (:...ids)', { ids })
-      .getRawMany<{ id: string }>();
+  /** Refused while the current routing policy of any task (of any tenant, for platform ones) names it. */
+  async remove(actor: Actor, owner: ConnectionOwner, id: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(ProviderConnectionEntity);
+      const connection = await repository.findOne({
+        where: { ...ownedBy(owner), id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!connection) throw ConduitError.notFound('connection');
+      const tasks = await this.tasksRoutedTo(manager, owner, id);
+      if (tasks.length > 0) {
+        throw new ConduitError(
+          ErrorCode.Conflict,
+          `the connection is used by the current routing policy of: ${tasks.join(', ')}; change routing first`,
+        );
+      }
+      await repository.delete({ id });
+      await this.audit.record(
+        actor,
+        {
+          tenantId: owner,
+          action: 'connection.delete',
+          targetType: 'connection',
+          targetId: id,
+          change: { name: connection.name },
+        },
+        manager,
+      );
+    });
+  }
+
+  /** Which of `ids` this tenant cannot route to (platform connections count when its plan allows them). */
+  async missing(tenantId: string, ids: string[], platformAllowed: boolean): Promise<string[]> {
+    const owners = platformAllowed ? [{ tenantId }, { tenantId: IsNull() }] : [{ tenantId }];
+    const found = await this.dataSource.getRepository(ProviderConnectionEntity).find({
+      select: { id: true },
+      where: owners.map((owner) => ({ ...owner, id: In(ids) })),
+    });
     const known = new Set(found.map((row) => row.id));
     return ids.filter((id) => !known.has(id));
   }
 
-  /**
-   * The connection as the worker calls it, or a reason it cannot be used now.
-   * (Secrets are decrypted here once the vault lands; they never leave the call path.)
-   */
-  async resolveForCall(
-    tenantId: string,
-    id: string,
-  ): Promise<{ connection: ResolvedConnection } | { unusable: string }> {
-    const entity = await this.scope.repository(ProviderConnectionEntity, tenantId).findOne({ id });
-    if (!entity) return { unusable: `connection ${id} no longer exists` };
-    if (entity.status === 'invalid' || entity.status === 'disabled') {
-      return { unusable: `connection "${entity.name}" is ${entity.status}` };
-    }
-    return { connection: { id: entity.id, kind: entity.kind as ProviderKind, settings: entity.settings, secret: {} } };
+  private async tasksRoutedTo(manager: EntityManager, owner: ConnectionOwner, id: string): Promise<string[]> {
+    const rows = await manager.query<{ task: string }[]>(
+      `SELECT DISTINCT current.task
+         FROM (SELECT DISTINCT ON (tenant_id, task) tenant_id, task, targets
+                 FROM routing_policies
+                WHERE ($1::uuid IS NULL OR tenant_id = $1)
+                ORDER BY tenant_id, task, version DESC) AS current
+        WHERE current.targets @> jsonb_build_array(jsonb_build_object('connection_id', $2::text))`,
+      [owner, id],
+    );
+    return rows.map((row) => row.task);
   }
 
-  private validateSettings(kind: ProviderKind, settings: Record<string, unknown>): Record<string, unknown> {
-    const schema = SETTINGS_SCHEMAS[kind];
-    if (!schema || !this.registry.get(kind)) {
-      const available = this.registry.supportedKinds().join(', ');
-      throw ConduitError.validation(`connections of kind "${kind}" are not available yet (available: ${available})`, [
-        { path: 'kind', message: `"${kind}" is not available yet` },
+  private async assertNameFree(manager: EntityManager, owner: ConnectionOwner, name: string): Promise<void> {
+    const taken = await manager.getRepository(ProviderConnectionEntity).exists({ where: { ...ownedBy(owner), name } });
+    if (taken) {
+      throw new ConduitError(ErrorCode.Conflict, `a connection named "${name}" already exists`, [
+        { path: 'name', message: 'is already used by another connection' },
       ]);
     }
-    const parsed = schema.safeParse(settings);
-    if (parsed.success) return parsed.data;
-    throw validationError(issuesToDetails(parsed.error.issues, ['settings']));
   }
+}
+
+/** The one filter for connection ownership: a tenant's rows, or the platform's (no tenant). */
+export function ownedBy(owner: ConnectionOwner): FindOptionsWhere<ProviderConnectionEntity> {
+  return { tenantId: owner === null ? IsNull() : owner };
+}
+
+/** The audit view of a change: secrets only as "changed". */
+function describeChange(patch: UpdateConnectionInput): Record<string, unknown> {
+  const { api_key: apiKey, base_url: baseUrl, ...rest } = patch;
+  return {
+    ...rest,
+    ...(apiKey !== undefined ? { api_key: 'changed' } : {}),
+    ...(baseUrl !== undefined ? { base_url_host: baseUrl && new URL(baseUrl).host } : {}),
+  };
 }

@@ -3,4 +3,13 @@ export * from './provider-error';
 export * from './mock';
 export { ProvidersModule } from './providers.module';
 export { ProviderRegistry } from './provider-registry';
-export { ConnectionsService, type CreateConnectionInput } from './connections.service';
+export {
+  ConnectionsService,
+  ownedBy,
+  type ConnectionOwner,
+  type CreateConnectionInput,
+  type UpdateConnectionInput,
+} from './connections.service';
+export { ConnectionResolver, type CallableConnection } from './connection-resolver';
+export { ConnectionTester, type ConnectionTestOutcome } from './connection-tester';
+export { ConnectionSecrets } from './connection-secrets';

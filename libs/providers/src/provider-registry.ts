@@ -1,21 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ProviderAdapter, ProviderKind } from './completion';
-import { MockAdapter } from './mock';
 
-/** Finds the adapter for a connection's kind. Kinds without an adapter yet are refused at the API. */
+export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');
+
+/** Finds the adapter for a connection's kind. */
 @Injectable()
 export class ProviderRegistry {
   private readonly adapters: ReadonlyMap<ProviderKind, ProviderAdapter>;
 
-  constructor(mock: MockAdapter) {
-    this.adapters = new Map<ProviderKind, ProviderAdapter>([mock].map((adapter) => [adapter.kind, adapter]));
+  constructor(@Inject(PROVIDER_ADAPTERS) adapters: ProviderAdapter[]) {
+    this.adapters = new Map(adapters.map((adapter) => [adapter.kind, adapter]));
+    if (this.adapters.size !== adapters.length) throw new Error('two adapters claim the same provider kind');
   }
 
   get(kind: ProviderKind): ProviderAdapter | undefined {
     return this.adapters.get(kind);
-  }
-
-  supportedKinds(): ProviderKind[] {
-    return [...this.adapters.keys()];
   }
 }

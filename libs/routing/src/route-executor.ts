@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { AttemptRecorder } from '@conduit/accounting';
-import { AppConfig } from '@conduit/config';
+import { AttemptRecorder, PlatformBudget } from '@conduit/accounting';
+import { AppConfig, type PlanRules } from '@conduit/config';
 import type { RoutingPolicyEntity, RoutingTarget } from '@conduit/db';
 import {
-  ConnectionsService,
+  ConnectionResolver,
   ProviderError,
   ProviderErrorClass,
   ProviderRegistry,
@@ -24,6 +24,8 @@ export interface ExecutionInput {
   task: TaskDefinition;
   input: unknown;
   policy: RoutingPolicyEntity;
+  /** The tenant's plan: whether platform connections may be used, and their monthly budget. */
+  plan: PlanRules;
 }
 
 export interface ExecutionFailure {
@@ -55,26 +57,37 @@ interface TargetCall {
 @Injectable()
 export class RouteExecutor {
   constructor(
-    private readonly connections: ConnectionsService,
+    private readonly connections: ConnectionResolver,
     private readonly registry: ProviderRegistry,
     private readonly attempts: AttemptRecorder,
+    private readonly budget: PlatformBudget,
     private readonly config: AppConfig,
   ) {}
 
   async execute(job: ExecutionInput): Promise<ExecutionOutcome> {
     const prompt = job.task.buildPrompt(job.input);
     const unusable: string[] = [];
+    let overBudget = 0;
     let lastFailure: Extract<ExecutionOutcome, { ok: false }> | undefined;
 
     for (const [targetIndex, target] of job.policy.targets.entries()) {
-      const resolved = await this.connections.resolveForCall(job.tenantId, target.connection_id);
-      if ('unusable' in resolved) {
-        unusable.push(resolved.unusable);
+      const resolved = await this.connections.resolveForCall(
+        job.tenantId,
+        target.connection_id,
+        job.plan.platform_connections,
+      );
+      if (!resolved.usable) {
+        unusable.push(resolved.reason);
+        continue;
+      }
+      if (resolved.platform && (await this.budgetSpent(job))) {
+        overBudget += 1;
+        unusable.push(`the plan's monthly token budget for platform connections is spent ("${resolved.name}")`);
         continue;
       }
       const adapter = this.registry.get(resolved.connection.kind);
       if (!adapter) {
-        unusable.push(`connections of kind "${resolved.connection.kind}" cannot be called yet`);
+        unusable.push(`connections of kind "${resolved.connection.kind}" cannot be called`);
         continue;
       }
       const request = buildRequest(job, prompt, target);
@@ -89,6 +102,9 @@ export class RouteExecutor {
       if (outcome.ok) return outcome;
 
       const { failure } = outcome;
+      if (failure.errorClass === ProviderErrorClass.AuthFailed) {
+        await this.connections.markInvalid(resolved.connection.id, `the provider refused the key: ${failure.message}`);
+      }
       lastFailure = {
         ok: false,
         error: { code: failure.errorClass, message: `target ${targetIndex + 1} (${target.model}): ${failure.message}` },
@@ -100,7 +116,14 @@ export class RouteExecutor {
 
     if (lastFailure) return lastFailure;
     const why = unusable.length > 0 ? unusable.join('; ') : 'the policy has no targets';
-    return { ok: false, error: { code: 'no_route', message: `no usable target: ${why}` } };
+    // Every target skipped for the budget: say so; otherwise no target could be used at all.
+    const code = overBudget > 0 && overBudget === unusable.length ? 'budget_exceeded' : 'no_route';
+    return { ok: false, error: { code, message: `no usable target: ${why}` } };
+  }
+
+  private async budgetSpent(job: ExecutionInput): Promise<boolean> {
+    const budget = job.plan.monthly_token_budget;
+    return budget !== null && (await this.budget.usedThisMonth(job.tenantId)) >= budget;
   }
 
   /** Calls one target until it answers, fails for good, or runs out of retries. */

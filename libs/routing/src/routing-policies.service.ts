@@ -3,7 +3,7 @@ import { ConduitError, ErrorCode, validationError } from '@conduit/common';
 import { RoutingPolicyEntity, TenantScope, type RoutingConstraints, type RoutingTarget } from '@conduit/db';
 import { ConnectionsService } from '@conduit/providers';
 import { isTaskKind, TASK_KINDS, type TaskKind } from '@conduit/tasks';
-import { AuditLog, type Actor } from '@conduit/tenancy';
+import { AccessGate, AuditLog, type Actor } from '@conduit/tenancy';
 import { DataSource, QueryFailedError } from 'typeorm';
 
 export interface PolicyInput {
@@ -21,12 +21,14 @@ export class RoutingPoliciesService {
     private readonly scope: TenantScope,
     private readonly audit: AuditLog,
     private readonly connections: ConnectionsService,
+    private readonly gate: AccessGate,
   ) {}
 
   async put(actor: Actor, tenantId: string, task: string, input: PolicyInput): Promise<RoutingPolicyEntity> {
     const kind = this.taskKind(task);
     const ids = [...new Set(input.targets.map((t) => t.connection_id))];
-    const missing = new Set(await this.connections.missing(tenantId, ids));
+    const platformAllowed = (await this.gate.planFor(tenantId))?.platform_connections ?? false;
+    const missing = new Set(await this.connections.missing(tenantId, ids, platformAllowed));
     if (missing.size > 0) {
       throw validationError(
         input.targets.flatMap((target, i) =>

@@ -39,6 +39,14 @@ export class AccessGate {
     return this.decide(tenant);
   }
 
+  /** The rules of the tenant's plan whatever its status (undefined for an unknown plan or tenant). */
+  async planFor(tenantId: string): Promise<PlanRules | undefined> {
+    const tenant = await this.dataSource
+      .getRepository(TenantEntity)
+      .findOne({ where: { id: tenantId }, select: { id: true, plan: true } });
+    return tenant ? this.config.tenancy.plans.get(tenant.plan) : undefined;
+  }
+
   assertAllowed(tenant: { status: string; plan: string }): PlanRules {
     const decision = this.decide(tenant);
     if (!decision.allowed) {

@@ -34,17 +34,15 @@ export class ApiKeysService {
     this.assertMayManage(actor, input.role);
     const secret = generateApiKeySecret();
     return this.dataSource.transaction(async (manager) => {
-      const [apiKey] = await this.scope
-        .repository(ApiKeyEntity, actor.tenantId, manager)
-        .insert([
-          {
-            name: input.name,
-            role: input.role,
-            prefix: secret.prefix,
-            keyHash: secret.hash,
-            createdBy: actor.apiKeyId,
-          },
-        ]);
+      const [apiKey] = await this.scope.repository(ApiKeyEntity, actor.tenantId, manager).insert([
+        {
+          name: input.name,
+          role: input.role,
+          prefix: secret.prefix,
+          keyHash: secret.hash,
+          createdBy: actor.apiKeyId,
+        },
+      ]);
       await this.audit.record(
         actor,
         {

@@ -10,6 +10,8 @@ export function presentConnection(connection: ProviderConnectionEntity) {
     base_url_host: connection.baseUrlHost,
     secret_hint: connection.secretHint,
     status: connection.status,
+    status_reason: connection.statusReason,
+    platform: connection.tenantId === null,
     models: connection.models,
     settings: connection.settings,
     limits: connection.limits,

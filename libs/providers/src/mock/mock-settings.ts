@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const MOCK_FAILURES = ['rate_limited', 'server_error', 'timeout', 'invalid_output'] as const;
+export const MOCK_FAILURES = ['rate_limited', 'server_error', 'timeout', 'invalid_output', 'auth_failed'] as const;
 export type MockFailure = (typeof MOCK_FAILURES)[number];
 
 /** Settings of a `mock` connection, as the API accepts them. */

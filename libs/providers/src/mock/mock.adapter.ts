@@ -44,6 +44,8 @@ export class MockAdapter implements ProviderAdapter {
           break;
         case 'invalid_output':
           return completion(request, INVALID_ANSWER);
+        case 'auth_failed':
+          throw rejectedKey();
         default:
           throw new ProviderError(ProviderErrorClass.ServerError, 'mock provider: server error (simulated)', {
             httpStatus: 500,
@@ -53,9 +55,18 @@ export class MockAdapter implements ProviderAdapter {
     return completion(request, mockAnswer(request.task));
   }
 
-  listModels(): Promise<string[]> {
+  /** A connection whose every call is refused (a revoked key, simulated) fails its test too. */
+  listModels(connection: ResolvedConnection): Promise<string[]> {
+    const settings = readMockSettings(connection.settings);
+    if (settings.failWith === 'auth_failed' && settings.failRate >= 1) return Promise.reject(rejectedKey());
     return Promise.resolve([...MOCK_MODELS]);
   }
+}
+
+function rejectedKey(): ProviderError {
+  return new ProviderError(ProviderErrorClass.AuthFailed, 'mock provider: the API key was rejected (simulated)', {
+    httpStatus: 401,
+  });
 }
 
 /** Whether this call fails: always for the item's first `fail_first` calls, else for a hashed share of calls. */

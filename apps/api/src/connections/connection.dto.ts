@@ -1,0 +1,42 @@
+import { PROVIDER_KINDS } from '@conduit/providers';
+import { z } from 'zod';
+
+const limits = z.strictObject({
+  rpm: z.number().int().positive().optional(),
+  tpm: z.number().int().positive().optional(),
+  max_concurrency: z.number().int().positive().optional(),
+});
+
+const fields = {
+  name: z.string().trim().min(1).max(100),
+  base_url: z.string().trim().min(1).max(2048),
+  api_key: z.string().min(1).max(8192),
+  settings: z.record(z.string(), z.unknown()),
+  limits,
+  region: z.string().trim().min(1).max(64),
+};
+
+/** `POST /v1/connections` (and `/v1/admin/connections`). Per-kind settings are checked by the service. */
+export const createConnectionBody = z.strictObject({
+  name: fields.name,
+  kind: z.enum(PROVIDER_KINDS),
+  base_url: fields.base_url.optional(),
+  api_key: fields.api_key.optional(),
+  settings: fields.settings.optional(),
+  limits: limits.optional(),
+  region: fields.region.optional(),
+});
+export type CreateConnectionBody = z.infer<typeof createConnectionBody>;
+
+/** `PATCH`: rename, rotate the key, move the endpoint, replace settings or limits. `null` clears. */
+export const updateConnectionBody = z
+  .strictObject({
+    name: fields.name.optional(),
+    base_url: fields.base_url.nullable().optional(),
+    api_key: fields.api_key.optional(),
+    settings: fields.settings.optional(),
+    limits: limits.optional(),
+    region: fields.region.nullable().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');
+export type UpdateConnectionBody = z.infer<typeof updateConnectionBody>;

@@ -1,0 +1,15 @@
+import type { EgressRequest, EgressResponse } from '../../../egress/src/egress.types';
+
+export type { EgressRequest, EgressResponse } from '../../../egress/src/egress.types';
+export { EgressError } from '../../../egress/src/egress.types';
+
+/**
+ * The one way an adapter reaches a provider. In the app it is the EgressClient (https only,
+ * DNS-pinned); tests pass a loopback transport. Adapters never open sockets themselves.
+ */
+export interface HttpTransport {
+  request(req: EgressRequest): Promise<EgressResponse>;
+}
+
+/** Nest injection token for the HttpTransport every adapter takes in its constructor. */
+export const HTTP_TRANSPORT = Symbol('HTTP_TRANSPORT');

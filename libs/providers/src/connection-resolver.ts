@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { ProviderConnectionEntity } from '@conduit/db';
+import { DataSource, IsNull } from 'typeorm';
+import type { ProviderKind, ResolvedConnection } from './completion';
+import { ConnectionSecrets } from './connection-secrets';
+
+export type CallableConnection =
+  { usable: true; connection: ResolvedConnection; name: string; platform: boolean } | { usable: false; reason: string };
+
+/** The worker's side of connections: opened for a call, and marked invalid when a provider refuses the key. */
+@Injectable()
+export class ConnectionResolver {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly secrets: ConnectionSecrets,
+  ) {}
+
+  /** The tenant's own connection, or a platform one when its plan includes them. Secrets opened here only. */
+  async resolveForCall(tenantId: string, id: string, platformAllowed: boolean): Promise<CallableConnection> {
+    const owners = platformAllowed ? [{ tenantId }, { tenantId: IsNull() }] : [{ tenantId }];
+    const entity = await this.dataSource
+      .getRepository(ProviderConnectionEntity)
+      .findOne({ where: owners.map((owner) => ({ ...owner, id })) });
+    if (!entity) return { usable: false, reason: `connection ${id} is not available` };
+    if (entity.status === 'invalid' || entity.status === 'disabled') {
+      const why = entity.statusReason ? ` (${entity.statusReason})` : '';
+      return { usable: false, reason: `connection "${entity.name}" is ${entity.status}${why}` };
+    }
+    return { usable: true, connection: this.open(entity), name: entity.name, platform: entity.tenantId === null };
+  }
+
+  open(entity: ProviderConnectionEntity): ResolvedConnection {
+    const fields = this.secrets.open(entity.id, entity.secretCiphertext);
+    return {
+      id: entity.id,
+      kind: entity.kind as ProviderKind,
+      settings: entity.settings,
+      baseUrl: fields.base_url,
+      secret: ConnectionSecrets.toAdapterSecret(entity.kind, entity.settings, fields),
+    };
+  }
+
+  /** A 401/403 from the provider: routing skips the connection until a new key is set and tested. */
+  async markInvalid(id: string, reason: string): Promise<void> {
+    await this.dataSource
+      .getRepository(ProviderConnectionEntity)
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'invalid', statusReason: reason })
+      .where(`id = :id AND status <> 'disabled'`, { id })
+      .execute();
+  }
+}
