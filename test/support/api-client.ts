@@ -12,13 +12,33 @@ export class ApiClient {
   }
 
   /** A new tenant through the platform admin API; returns a client with its owner key. */
-  static async newTenant(http: () => TestAgent, name = `tenant-${Math.random().toString(36).slice(2, 8)}`) {
-    const response = await http()
-      .post('/v1/admin/tenants')
-      .set('Authorization', `Bearer ${ApiClient.platformToken()}`)
-      .send({ name, plan: 'pro' })
-      .expect(201);
-    return new ApiClient(http, response.body.owner_api_key as string);
+  static async newTenant(http: () => TestAgent, plan = 'pro') {
+    const name = `tenant-${Math.random().toString(36).slice(2, 8)}`;
+    const response = await ApiClient.admin(http).post('/v1/admin/tenants').send({ name, plan }).expect(201);
+    const client = new ApiClient(http, response.body.owner_api_key as string);
+    client.tenantId = response.body.id as string;
+    return client;
+  }
+
+  /** Requests with the platform admin token. */
+  static admin(http: () => TestAgent) {
+    const auth = `Bearer ${ApiClient.platformToken()}`;
+    return {
+      get: (path: string) => http().get(path).set('Authorization', auth),
+      post: (path: string, body?: object) => http().post(path).set('Authorization', auth).send(body),
+      patch: (path: string, body: object) => http().patch(path).set('Authorization', auth).send(body),
+      delete: (path: string) => http().delete(path).set('Authorization', auth),
+    };
+  }
+
+  tenantId = '';
+
+  /** Another key of this tenant with the given role. */
+  async keyWithRole(role: 'owner' | 'admin' | 'member') {
+    const response = await this.post('/v1/api-keys', { name: `${role}-key`, role }).expect(201);
+    const client = new ApiClient(this.http, response.body.key as string);
+    client.tenantId = this.tenantId;
+    return client;
   }
 
   get(path: string) {
@@ -31,6 +51,14 @@ export class ApiClient {
 
   put(path: string, body: object) {
     return this.http().put(path).set('Authorization', `Bearer ${this.key}`).send(body);
+  }
+
+  patch(path: string, body: object) {
+    return this.http().patch(path).set('Authorization', `Bearer ${this.key}`).send(body);
+  }
+
+  delete(path: string) {
+    return this.http().delete(path).set('Authorization', `Bearer ${this.key}`);
   }
 
   async mockConnection(

@@ -23,5 +23,11 @@ export function testRunEnv(): Record<string, string> {
     RETRY_BASE_DELAY_MS: '20',
     RETRY_MAX_DELAY_MS: '500',
     WORKER_CONCURRENCY: '20',
+    // `tiny` has a platform budget small enough to spend in one test; `byok` no platform access.
+    PLANS: JSON.stringify({
+      pro: { monthly_token_budget: null, platform_connections: true },
+      tiny: { monthly_token_budget: 100, platform_connections: true },
+      byok: { platform_connections: false },
+    }),
   };
 }

@@ -90,11 +90,15 @@ function connectInTurn(
   // SNI and certificate checks use the name the caller asked for, never the pinned address.
   const servername = isIP(target.hostname) ? target.servername : (target.servername ?? target.hostname);
   const candidates = candidatesOf(addresses);
-  const attempt = (index: number) =>
-    connect({ ...target, hostname: candidates[index], servername }, (...result) => {
-      if (result[0] === null) return callback(null, result[1]);
-      if (index + 1 < candidates.length) return attempt(index + 1);
-      callback(result[0], null);
-    });
+  const attempt = (index: number): void => {
+    const next = (err: Error) => (index + 1 < candidates.length ? attempt(index + 1) : callback(err, null));
+    try {
+      connect({ ...target, hostname: candidates[index], servername }, (...result) =>
+        result[0] === null ? callback(null, result[1]) : next(result[0]),
+      );
+    } catch (err) {
+      next(err instanceof Error ? err : new Error('connect failed'));
+    }
+  };
   attempt(0);
 }

@@ -13,3 +13,4 @@ export {
 export { ConnectionResolver, type CallableConnection } from './connection-resolver';
 export { ConnectionTester, type ConnectionTestOutcome } from './connection-tester';
 export { ConnectionSecrets } from './connection-secrets';
+export { SecretRotation, type RotationReport } from './secret-rotation';

@@ -11,6 +11,7 @@ import { ConnectionsService } from './connections.service';
 import { EndpointPolicy } from './endpoint-policy';
 import { MockAdapter } from './mock';
 import { PROVIDER_ADAPTERS, ProviderRegistry } from './provider-registry';
+import { SecretRotation } from './secret-rotation';
 
 const adapterClasses = [MockAdapter, ...ALL_ADAPTERS];
 
@@ -31,7 +32,8 @@ const adapterClasses = [MockAdapter, ...ALL_ADAPTERS];
     ConnectionsService,
     ConnectionResolver,
     ConnectionTester,
+    SecretRotation,
   ],
-  exports: [ProviderRegistry, ConnectionsService, ConnectionResolver, ConnectionTester, ConnectionSecrets],
+  exports: [ProviderRegistry, ConnectionsService, ConnectionResolver, ConnectionTester, ConnectionSecrets, SecretRotation],
 })
 export class ProvidersModule {}
