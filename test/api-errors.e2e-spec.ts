@@ -117,42 +117,6 @@ describe('bad input gets a clear 4xx with a stable code, and nothing is stored',
   });
 });
 
-describe('tenant isolation', () => {
-  let system: TestSystem;
-
-  beforeAll(async () => {
-    system = await startSystem();
-  });
-
-  afterAll(() => system.close());
-
-  it("gives another tenant's key 404 for a batch, its items, its results and its connections", async () => {
-    const owner = await ApiClient.newTenant(system.http);
-    const other = await ApiClient.newTenant(system.http);
-    const connection = await owner.mockConnection();
-    await owner.routeAll(connection);
-    const { id } = await owner.submit([good('mine')]);
-    await owner.waitForBatch(id);
-    const [item] = await owner.items(id);
-
-    for (const path of [
-      `/v1/batches/${id}`,
-      `/v1/batches/${id}/items`,
-      `/v1/batches/${id}/results`,
-      `/v1/items/${item.id}`,
-      `/v1/connections/${connection}`,
-    ]) {
-      const response = await other.get(path).expect(404);
-      expect(response.body.error.code).toBe('not_found');
-    }
-    expect((await other.get('/v1/connections').expect(200)).body.data).toEqual([]);
-    const routed = await other
-      .put('/v1/routing/summarization', { targets: [{ connection_id: connection, model: 'mock-1' }] })
-      .expect(400);
-    expect(routed.body.error.details[0].path).toBe('targets[0].connection_id');
-  });
-});
-
 describe('Bull Board', () => {
   let system: TestSystem;
 

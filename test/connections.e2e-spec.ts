@@ -164,11 +164,8 @@ describe('connections', () => {
 
   it('never stores a key in the clear', async () => {
     const key = `sk-plain-${Math.random().toString(36).slice(2)}`;
-    const { id } = (
-      await tenant
-        .post('/v1/connections', { name: 'vaulted', kind: 'openai', api_key: key })
-        .expect(201)
-    ).body;
+    const { id } = (await tenant.post('/v1/connections', { name: 'vaulted', kind: 'openai', api_key: key }).expect(201))
+      .body;
     const [row] = await system.api.get(DataSource).query('SELECT * FROM provider_connections WHERE id = $1', [id]);
     expect(JSON.stringify(row)).not.toContain(key);
     expect(row.secret_ciphertext).toEqual(expect.any(String));

@@ -43,7 +43,9 @@ export abstract class FakeServer {
   private server?: Server;
 
   /** Authentication failure for this request in the provider's format, or undefined when it passes. */
-  protected abstract authenticate(request: RecordedRequest): ScriptedResponse | undefined;
+  protected abstract authenticate(
+    request: RecordedRequest,
+  ): ScriptedResponse | undefined | Promise<ScriptedResponse | undefined>;
   /** The provider's normal answer (success, 404, ...). */
   protected abstract route(request: RecordedRequest): ScriptedResponse;
 
@@ -126,7 +128,7 @@ export abstract class FakeServer {
     this.requests.push(request);
 
     const scripted = this.script.shift();
-    let response = this.authenticate(request);
+    let response = await this.authenticate(request);
     if (!response && scripted) response = typeof scripted === 'function' ? scripted(request) : scripted;
     else if (response && scripted) this.script.unshift(scripted); // keep it for an authenticated request
     response ??= this.route(request);
