@@ -133,7 +133,7 @@ export abstract class FakeServer {
     else if (response && scripted) this.script.unshift(scripted); // keep it for an authenticated request
     response ??= this.route(request);
 
-    if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
+    if (response.delayMs) await waitOrClose(response.delayMs, res);
     if (res.destroyed) return;
     const body = serialize(response.body);
     const headers = { 'content-type': 'application/json', ...response.headers, 'content-length': String(body.length) };
@@ -145,6 +145,19 @@ export abstract class FakeServer {
     }
     res.end(body);
   }
+}
+
+/** Waits, but no longer than the client stays connected (an aborted call leaves no timer behind). */
+function waitOrClose(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+    function done() {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    }
+  });
 }
 
 function record(req: IncomingMessage, rawBody: string): RecordedRequest {

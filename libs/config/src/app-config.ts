@@ -15,7 +15,7 @@ export class ConfigError extends Error {
 /** The typed configuration, validated once at boot. Inject it; never read process.env elsewhere. */
 export class AppConfig {
   readonly nodeEnv: NodeEnv;
-  readonly http: { port: number; logLevel: Parsed<'http'>['LOG_LEVEL']; bodyLimit: string };
+  readonly http: { port: number; logLevel: Parsed<'http'>['LOG_LEVEL']; bodyLimit: string; logFile?: string };
   readonly database: { url: string; migrate: boolean; poolSize: number };
   readonly queue: { redisUrl: string; prefix: string };
   readonly auth: { platformAdminToken: string; operatorUser: string; operatorPassword: string };
@@ -60,7 +60,7 @@ export class AppConfig {
     const demo = parse('demo');
     if (problems.length > 0) throw new ConfigError(problems);
 
-    this.http = { port: http.PORT, logLevel: http.LOG_LEVEL, bodyLimit: http.BODY_LIMIT };
+    this.http = { port: http.PORT, logLevel: http.LOG_LEVEL, bodyLimit: http.BODY_LIMIT, logFile: http.LOG_FILE };
     this.database = { url: database.DATABASE_URL, migrate: database.DB_MIGRATE, poolSize: database.DB_POOL_SIZE };
     this.queue = { redisUrl: queue.REDIS_URL, prefix: queue.QUEUE_PREFIX };
     this.auth = {

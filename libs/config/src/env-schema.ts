@@ -77,6 +77,7 @@ export const sectionSchemas = (isDev: boolean) => ({
     PORT: int(3000, 1, 65535),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BODY_LIMIT: z.string().default('10mb'),
+    LOG_FILE: z.string().min(1).optional(),
   }),
   database: z.object({
     DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/conduit'),

@@ -102,7 +102,7 @@ export class EgressClient implements OnModuleInit, OnModuleDestroy {
         signal: req.signal,
       });
       if (res.statusCode >= 300 && res.statusCode < 400) {
-        res.body.destroy();
+        res.body.on('error', () => undefined).destroy(); // unread: the socket is dropped, not reused
         throw this.redirectError(url, res.statusCode, res.headers.location);
       }
       const body = await readCappedBody(res.body, limit, host, res.headers['content-length']);

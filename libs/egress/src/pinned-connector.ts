@@ -49,7 +49,7 @@ async function pinAddresses(target: buildConnector.Options, options: PinnedConne
   const rules = host.operatorAllowed ? ALL_ADDRESSES : options.allowances;
   for (const answer of answers) {
     const reason = isBlockedAddress(String(answer), rules);
-    if (reason) throw new EgressError('egress_blocked', `${host.name} resolves to a blocked address: ${reason}`);
+    if (reason) throw new EgressError('egress_blocked', `${host.name} resolves to ${answer}, which is not allowed: ${reason}`);
   }
   return answers;
 }

@@ -14,7 +14,7 @@ export async function readCappedBody(
   const tooLarge = () => new EgressError('network', `the response body from ${host} is larger than ${limit} bytes`);
   const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength);
   if (Number.isFinite(declared) && declared > limit) {
-    body.destroy();
+    body.on('error', () => undefined).destroy();
     throw tooLarge();
   }
   const chunks: Buffer[] = [];
@@ -23,7 +23,7 @@ export async function readCappedBody(
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
     size += buf.length;
     if (size > limit) {
-      body.destroy();
+      body.on('error', () => undefined).destroy();
       throw tooLarge();
     }
     chunks.push(buf);

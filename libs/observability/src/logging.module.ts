@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@conduit/config';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
+import type { Options } from 'pino-http';
 
 /**
  * One logger for API and worker: JSON lines (pretty in development), a request id per HTTP
@@ -8,8 +10,8 @@ import { LoggerModule } from 'nestjs-pino';
  */
 export const LoggingModule = LoggerModule.forRootAsync({
   inject: [AppConfig],
-  useFactory: (config: AppConfig) => ({
-    pinoHttp: {
+  useFactory: (config: AppConfig) => {
+    const options: Options = {
       level: config.http.logLevel,
       genReqId: (req, res) => {
         const incoming = req.headers['x-request-id'];
@@ -22,7 +24,11 @@ export const LoggingModule = LoggerModule.forRootAsync({
         censor: '[redacted]',
       },
       autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
-      transport: config.isDevelopment ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
-    },
-  }),
+    };
+    if (config.http.logFile) {
+      return { pinoHttp: [options, pino.destination({ dest: config.http.logFile, sync: true, mkdir: true })] };
+    }
+    if (config.isDevelopment) options.transport = { target: 'pino-pretty', options: { singleLine: true } };
+    return { pinoHttp: options };
+  },
 });

@@ -95,7 +95,7 @@ function classify(status: number, details: ErrorDetails, retryAfterMs: number | 
       'enforced_spend_limit_reached',
       'failed_precondition',
     ) ||
-    says(/spend(ing)? limit|credit balance is too low|insufficient (credits|balance)/i)
+    says(/spend(ing)?[ _]limit|api usage limits|credit balance is too low|insufficient (credits|balance)/i)
   )
     return ProviderErrorClass.AuthFailed;
   if (status === 401 || status === 403 || has('api_key_invalid', 'invalid_api_key', 'authentication_error'))

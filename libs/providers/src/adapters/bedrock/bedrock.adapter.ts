@@ -9,7 +9,7 @@ import type {
   TokenUsage,
 } from '../../completion';
 import { ProviderError, ProviderErrorClass } from '../../provider-error';
-import { unreadableAnswer } from '../http-failure';
+import { type FailureOverride, unreadableAnswer } from '../http-failure';
 import { HTTP_TRANSPORT, type HttpTransport } from '../http-transport';
 import { asArray, asObject, asString, count, type JsonObject } from '../json-read';
 import { callJsonObject, joinUrl } from '../provider-call';
@@ -19,6 +19,12 @@ import { signBedrockRequest } from './bedrock-signer';
 
 type BedrockSettings = AdapterSettings<'bedrock'>;
 type StructuredOutput = NonNullable<BedrockSettings['structured_output']>;
+
+/** Bedrock answers an unknown model id with 400 ValidationException, not 404. */
+const modelNotFound: FailureOverride = (status, details) =>
+  status === 400 && /model identifier is invalid/i.test(details.message ?? '')
+    ? ProviderErrorClass.ModelNotFound
+    : undefined;
 
 /**
  * AWS Bedrock Runtime, Converse API (`/model/{modelId}/converse`), SigV4 or a Bedrock API key.
@@ -47,6 +53,7 @@ export class BedrockAdapter implements ProviderAdapter {
       headers: await this.authHeaders(connection, settings, 'POST', url, body),
       body,
       signal: ctx.signal,
+      override: modelNotFound,
     });
     return this.readAnswer(connection, answer, mode);
   }

@@ -24,7 +24,11 @@ export abstract class OpenAIChatAdapter implements ProviderAdapter {
   /** `GET` here answers `{data:[{id}]}`. */
   protected abstract modelsEndpoint(connection: ResolvedConnection): { url: string; headers: Record<string, string> };
 
-  complete(connection: ResolvedConnection, request: CompletionRequest, ctx: CallContext): Promise<CompletionResult> {
+  async complete(
+    connection: ResolvedConnection,
+    request: CompletionRequest,
+    ctx: CallContext,
+  ): Promise<CompletionResult> {
     return completeOpenAIChat(this.transport, connection, request, ctx.signal, this.target(connection, request.model));
   }
 
