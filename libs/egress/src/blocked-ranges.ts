@@ -73,7 +73,8 @@ export const METADATA_ADDRESSES: readonly string[] = [
  * IPv6 prefixes that carry an IPv4 address and reach it (by the kernel, a NAT64 gateway or a
  * tunnel relay). Such an address is judged by the IPv4 inside, never by its IPv6 form.
  */
-export type Ipv4Wrapper = 'ipv4-mapped' | 'ipv4-translated' | 'ipv4-compatible' | 'nat64' | 'nat64-local' | '6to4' | 'teredo';
+export type Ipv4Wrapper =
+  'ipv4-mapped' | 'ipv4-translated' | 'ipv4-compatible' | 'nat64' | 'nat64-local' | '6to4' | 'teredo';
 
 export const IPV4_WRAPPERS: readonly { cidr: string; wrapper: Ipv4Wrapper; why: string }[] = [
   { cidr: '::ffff:0:0/96', wrapper: 'ipv4-mapped', why: 'the kernel connects to the IPv4 in the low 32 bits' },
@@ -86,5 +87,9 @@ export const IPV4_WRAPPERS: readonly { cidr: string; wrapper: Ipv4Wrapper; why: 
     why: 'local-use NAT64 (RFC 8215); the IPv4 position depends on the local prefix length',
   },
   { cidr: '2002::/16', wrapper: '6to4', why: '6to4 (RFC 3056): IPv4 in bits 16-47' },
-  { cidr: '2001::/32', wrapper: 'teredo', why: 'Teredo (RFC 4380): server IPv4, and client IPv4 inverted in the low 32 bits' },
+  {
+    cidr: '2001::/32',
+    wrapper: 'teredo',
+    why: 'Teredo (RFC 4380): server IPv4, and client IPv4 inverted in the low 32 bits',
+  },
 ];

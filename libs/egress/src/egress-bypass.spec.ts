@@ -195,9 +195,10 @@ describe('egress bypass attempts', () => {
 
   it.each(CASES)('$name: $url', async ({ url, https }) => {
     const client = https ? strict : allowHttp;
-    const error = await client
-      .request({ url: url.replace('{P}', String(listener.port)), method: 'GET' })
-      .then(() => null, (err: unknown) => err);
+    const error = await client.request({ url: url.replace('{P}', String(listener.port)), method: 'GET' }).then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(EgressError);
     expect(error).toMatchObject({ failure: 'egress_blocked' });
     await new Promise((resolve) => setTimeout(resolve, 5)); // let a stray connection land

@@ -1,6 +1,11 @@
 import { EgressError } from './egress.types';
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
 const TIMEOUT_TEXT: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'timed out connecting to',
   UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for response headers from',

@@ -4,7 +4,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import tls = require('node:tls');
+import tls from 'node:tls';
 import { EgressClient } from './egress.client';
 import { FakeResolver } from './local-servers.test-helper';
 
@@ -33,8 +33,12 @@ const describeTls = pair ? describe : describe.skip;
 describeTls('EgressClient over TLS (pinned address, original name for SNI and certificate)', () => {
   let server: https.Server;
   let port: number;
-  const seen: { servername: string | false; host?: string }[] = [];
-  const resolver = new FakeResolver({ 'pinned.test': ['127.0.0.1'], 'other.test': ['127.0.0.1'] });
+  const seen: { servername: string | false | null; host?: string }[] = [];
+  const resolver = new FakeResolver({
+    'pinned.test': ['127.0.0.1'],
+    'pinned.test.': ['127.0.0.1'],
+    'other.test': ['127.0.0.1'],
+  });
   const allowances = { allowCidrs: ['127.0.0.1/32'], allowHosts: [], allowHttp: false };
   let trusting: EgressClient;
   let defaultTrust: EgressClient;
@@ -62,6 +66,12 @@ describeTls('EgressClient over TLS (pinned address, original name for SNI and ce
     expect(seen).toEqual([{ servername: 'pinned.test', host: `pinned.test:${port}` }]);
     expect(connect.mock.calls[0][0]).toMatchObject({ host: '127.0.0.1', servername: 'pinned.test' });
     connect.mockRestore();
+  });
+
+  it('sends SNI without the trailing dot of an absolute name', async () => {
+    const res = await trusting.request({ url: `https://pinned.test.:${port}/`, method: 'GET' });
+    expect(res.status).toBe(200);
+    expect(seen.at(-1)?.servername).toBe('pinned.test');
   });
 
   it('fails when the certificate does not match the requested name (pinning does not skip checks)', async () => {

@@ -177,7 +177,9 @@ describe('EgressClient', () => {
     it('times out waiting for headers', async () => {
       const egress = client({ allowances: LOCAL, headersTimeoutMs: 150 });
       const started = Date.now();
-      const err = await failureOf(egress.request({ url: `http://127.0.0.1:${server.port}/hang-headers`, method: 'GET' }));
+      const err = await failureOf(
+        egress.request({ url: `http://127.0.0.1:${server.port}/hang-headers`, method: 'GET' }),
+      );
       expect(err.failure).toBe('timeout');
       expect(err.message).toContain('response headers');
       expect(Date.now() - started).toBeLessThan(3000);
@@ -245,15 +247,22 @@ describe('EgressClient', () => {
       const strict = client({});
       const headers = { authorization: `Bearer ${secret}`, 'x-api-key': secret };
       const attempts = [
-        () => egress.request({ url: `http://127.0.0.1:${server.port}/hang-headers?key=${secret}`, method: 'GET', headers }),
+        () =>
+          egress.request({ url: `http://127.0.0.1:${server.port}/hang-headers?key=${secret}`, method: 'GET', headers }),
         () => egress.request({ url: `http://127.0.0.1:${server.port}/drop?key=${secret}`, method: 'POST', headers }),
-        () => egress.request({ url: `http://127.0.0.1:${server.port}/redirect-public?key=${secret}`, method: 'GET', headers }),
+        () =>
+          egress.request({
+            url: `http://127.0.0.1:${server.port}/redirect-public?key=${secret}`,
+            method: 'GET',
+            headers,
+          }),
         () => egress.request({ url: `http://127.0.0.1:1/v1?key=${secret}`, method: 'GET', headers }),
         () => strict.request({ url: `https://127.0.0.1/v1?key=${secret}`, method: 'GET', headers }),
         () => strict.request({ url: `https://user:${secret}@example.com/`, method: 'GET' }),
         () => strict.request({ url: `${secret}:whatever`, method: 'GET' }),
         () => strict.request({ url: `https://[::1%${secret}]/`, method: 'GET' }),
-        () => egress.request({ url: `http://127.0.0.1:${server.port}/`, method: 'GET', headers: { 'bad\nname': secret } }),
+        () =>
+          egress.request({ url: `http://127.0.0.1:${server.port}/`, method: 'GET', headers: { 'bad\nname': secret } }),
       ];
       for (const attempt of attempts) expect(leaks(await failureOf(attempt()))).toBe(false);
     });
@@ -269,8 +278,8 @@ describe('EgressClient', () => {
   });
 
   it('refuses an invalid CIDR allowance at construction', () => {
-    expect(() => new EgressClient({ allowances: { allowCidrs: ['10.0.0.0/99'], allowHosts: [], allowHttp: false } })).toThrow(
-      /EGRESS_ALLOW_CIDRS/,
-    );
+    expect(
+      () => new EgressClient({ allowances: { allowCidrs: ['10.0.0.0/99'], allowHosts: [], allowHttp: false } }),
+    ).toThrow(/EGRESS_ALLOW_CIDRS/);
   });
 });

@@ -120,7 +120,8 @@ export class EgressClient implements OnModuleInit, OnModuleDestroy {
       try {
         checkUrl(new URL(target, from).href, this.allowances);
       } catch (err) {
-        if (err instanceof EgressError) return new EgressError('egress_blocked', `${prefix}; its target: ${err.message}`);
+        if (err instanceof EgressError)
+          return new EgressError('egress_blocked', `${prefix}; its target: ${err.message}`);
         // An unparseable Location is just a redirect.
       }
     }

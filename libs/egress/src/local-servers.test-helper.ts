@@ -1,8 +1,8 @@
 // Test support only (imported by *.spec.ts): local listeners that count connections, a scripted
 // resolver, and spies on the socket layer, so a test can prove that nothing was connected.
 import http from 'node:http';
-import net = require('node:net');
-import tls = require('node:tls');
+import net from 'node:net';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { Resolver } from './resolver';
 

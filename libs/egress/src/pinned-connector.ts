@@ -49,7 +49,8 @@ async function pinAddresses(target: buildConnector.Options, options: PinnedConne
   const rules = host.operatorAllowed ? ALL_ADDRESSES : options.allowances;
   for (const answer of answers) {
     const reason = isBlockedAddress(String(answer), rules);
-    if (reason) throw new EgressError('egress_blocked', `${host.name} resolves to ${answer}, which is not allowed: ${reason}`);
+    if (reason)
+      throw new EgressError('egress_blocked', `${host.name} resolves to ${answer}, which is not allowed: ${reason}`);
   }
   return answers;
 }
@@ -88,7 +89,9 @@ function connectInTurn(
   callback: buildConnector.Callback,
 ): void {
   // SNI and certificate checks use the name the caller asked for, never the pinned address.
-  const servername = isIP(target.hostname) ? target.servername : (target.servername ?? target.hostname);
+  // (No trailing dot: SNI carries the name without it, and certificates are matched without it.)
+  const name = target.hostname.replace(/\.+$/, '');
+  const servername = isIP(target.hostname) ? target.servername : (target.servername ?? name);
   const candidates = candidatesOf(addresses);
   const attempt = (index: number): void => {
     const next = (err: Error) => (index + 1 < candidates.length ? attempt(index + 1) : callback(err, null));
