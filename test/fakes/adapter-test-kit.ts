@@ -1,10 +1,5 @@
-import type {
-  CallContext,
-  CompletionRequest,
-  ProviderKind,
-  ResolvedConnection,
-} from '../../libs/providers/src/completion';
-import { ProviderError } from '../../libs/providers/src/provider-error';
+import type { CallContext, CompletionRequest, ProviderKind, ResolvedConnection } from '@conduit/providers';
+import { ProviderError } from '@conduit/providers';
 
 /** Helpers for adapter contract tests (framework-free, so e2e tests may use them too). */
 

@@ -1,6 +1,6 @@
 import { request } from 'undici';
-import { EgressError, type EgressRequest, type EgressResponse } from '../../libs/egress/src/egress.types';
-import type { HttpTransport } from '../../libs/providers/src/adapters';
+import { EgressError, type EgressRequest, type EgressResponse } from '@conduit/egress';
+import type { HttpTransport } from '@conduit/providers';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;

@@ -14,3 +14,4 @@ export { ConnectionResolver, type CallableConnection } from './connection-resolv
 export { ConnectionTester, type ConnectionTestOutcome } from './connection-tester';
 export { ConnectionSecrets } from './connection-secrets';
 export { SecretRotation, type RotationReport } from './secret-rotation';
+export { ALL_ADAPTERS, HTTP_TRANSPORT, type HttpTransport } from './adapters';

@@ -34,6 +34,13 @@ const adapterClasses = [MockAdapter, ...ALL_ADAPTERS];
     ConnectionTester,
     SecretRotation,
   ],
-  exports: [ProviderRegistry, ConnectionsService, ConnectionResolver, ConnectionTester, ConnectionSecrets, SecretRotation],
+  exports: [
+    ProviderRegistry,
+    ConnectionsService,
+    ConnectionResolver,
+    ConnectionTester,
+    ConnectionSecrets,
+    SecretRotation,
+  ],
 })
 export class ProvidersModule {}

@@ -28,7 +28,7 @@ export class SecretRotation {
     const repository = this.dataSource.getRepository(ProviderConnectionEntity);
     const current = this.secrets.currentKeyId;
     const report: RotationReport = { rotated: 0, alreadyCurrent: 0 };
-    for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+    for (let after = '00000000-0000-0000-0000-000000000000'; ;) {
       const rows = await repository
         .createQueryBuilder('c')
         .select(['c.id', 'c.secretCiphertext', 'c.secretKeyVersion'])

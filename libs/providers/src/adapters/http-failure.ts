@@ -1,7 +1,7 @@
 import type { ResolvedConnection, TokenUsage } from '../completion';
 import { ProviderError, ProviderErrorClass } from '../provider-error';
 import { EgressError, type EgressResponse } from './http-transport';
-import { asArray, asObject, asString, parseJson, type JsonObject } from './json-read';
+import { asArray, asObject, asString, parseJson } from './json-read';
 import { parseGoogleDurationMs, parseRetryAfterMs } from './retry-after';
 import { safeExcerpt } from './redact';
 
@@ -74,7 +74,8 @@ export function secretsOf(connection: ResolvedConnection): string[] {
 
 /**
  * The shared rules, from DESIGN.md's table and PROVIDERS.md's failure signals. Order matters:
- * account-level conditions first, then the status families.
+ * account-level conditions first, then the status families. `x-should-retry` is deliberately not
+ * read: the class alone decides retrying (routing's FAILURE_RULES), so all kinds behave the same.
  */
 function classify(status: number, details: ErrorDetails, retryAfterMs: number | undefined): ProviderErrorClass {
   const has = (...codes: string[]) => codes.some((code) => details.codes.includes(code));
@@ -163,5 +164,3 @@ function isAbortError(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'AbortError' || name === 'TimeoutError';
 }
-
-export type { JsonObject };

@@ -1,7 +1,7 @@
-import type { EgressRequest, EgressResponse } from '../../../egress/src/egress.types';
+import type { EgressRequest, EgressResponse } from '@conduit/egress';
 
-export type { EgressRequest, EgressResponse } from '../../../egress/src/egress.types';
-export { EgressError } from '../../../egress/src/egress.types';
+export type { EgressRequest, EgressResponse } from '@conduit/egress';
+export { EgressError } from '@conduit/egress';
 
 /**
  * The one way an adapter reaches a provider. In the app it is the EgressClient (https only,

@@ -1,4 +1,4 @@
-import type { ChatMessage, CompletionRequest, JsonSchema, TokenUsage } from '../completion';
+import type { ChatMessage, CompletionRequest, TokenUsage } from '../completion';
 import { ProviderError, ProviderErrorClass } from '../provider-error';
 
 /** System text (all system messages joined) and the user/assistant turns, for APIs that split them. */
@@ -30,10 +30,6 @@ export function withJsonInstructions(request: CompletionRequest): ChatMessage[] 
 export function schemaName(name: string): string {
   const cleaned = name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
   return cleaned === '' ? 'result' : cleaned;
-}
-
-export function schemaOf(request: CompletionRequest): JsonSchema {
-  return request.responseSchema.schema;
 }
 
 /** Builds a TokenUsage; every field a non-negative integer. */

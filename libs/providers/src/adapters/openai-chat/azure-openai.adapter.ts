@@ -20,8 +20,10 @@ export class AzureOpenAIAdapter extends OpenAIChatAdapter {
     const deployment = settings.deployments?.[model] ?? model;
     const resource = resourceEndpoint(baseUrlOf(this.kind, connection));
     const classic = settings.api_style === 'classic';
+    const apiVersion = encodeURIComponent(settings.api_version ?? '');
+    const deploymentPath = `openai/deployments/${encodeURIComponent(deployment)}`;
     const chatUrl = classic
-      ? `${resource}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${encodeURIComponent(settings.api_version ?? '')}`
+      ? `${resource}/${deploymentPath}/chat/completions?api-version=${apiVersion}`
       : `${resource}/openai/v1/chat/completions`;
     return {
       provider: this.kind,

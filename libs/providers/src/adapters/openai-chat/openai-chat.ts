@@ -22,7 +22,7 @@ export interface OpenAIChatTarget {
   /** `max_completion_tokens` (OpenAI, Azure) or the older `max_tokens` most compatibles still expect. */
   maxTokensField: 'max_completion_tokens' | 'max_tokens';
   structuredOutput: 'native' | 'json_object' | 'json_instructions';
-  /** `strict: true` needs every property required and no additional ones; off for other schemas. */
+  /** Ask for `strict: true` when the schema allows it (see fitsStrictMode); false never asks. */
   strictSchema: boolean;
   override?: FailureOverride;
   /** A cost the provider reports for the call, in USD (OpenRouter usage.cost, LiteLLM header). */
@@ -60,7 +60,7 @@ export function openAIChatBody(request: CompletionRequest, target: OpenAIChatTar
       type: 'json_schema',
       json_schema: {
         name: schemaName(request.responseSchema.name),
-        strict: target.strictSchema,
+        strict: target.strictSchema && fitsStrictMode(request.responseSchema.schema),
         schema: request.responseSchema.schema,
       },
     };
@@ -130,6 +130,24 @@ export async function listOpenAIModels(
   return asArray(body.data)
     .map((model) => asString(asObject(model)?.id))
     .filter((id): id is string => id !== undefined);
+}
+
+/**
+ * OpenAI's strict mode rejects (400) a schema in which some object does not list every property
+ * as required or allows additional properties; such schemas (e.g. an optional field) are sent
+ * non-strict instead, and the executor still validates the answer.
+ */
+export function fitsStrictMode(schema: unknown): boolean {
+  if (Array.isArray(schema)) return schema.every(fitsStrictMode);
+  const node = asObject(schema);
+  if (!node) return true;
+  const properties = asObject(node.properties);
+  if (properties) {
+    const required = asArray(node.required);
+    if (node.additionalProperties !== false || !Object.keys(properties).every((key) => required.includes(key)))
+      return false;
+  }
+  return Object.entries(node).every(([key, value]) => key === 'enum' || key === 'const' || fitsStrictMode(value));
 }
 
 function messageText(content: unknown): string {

@@ -62,6 +62,21 @@ describe('OpenAIAdapter against the fake OpenAI server', () => {
       });
     });
 
+    it('asks for strict mode only when the schema fits it (every property required, no extras)', async () => {
+      const optionalField = {
+        type: 'object',
+        properties: { labels: { type: 'array', items: { type: 'string' } }, scores: { type: 'object' } },
+        required: ['labels'],
+        additionalProperties: false,
+      };
+      await adapter.complete(
+        connection(),
+        sampleRequest({ model: 'gpt-4o-mini', responseSchema: { name: 'c', schema: optionalField } }),
+        callContext(),
+      );
+      expect(fake.lastRequest.body.response_format.json_schema).toMatchObject({ strict: false, schema: optionalField });
+    });
+
     it('can send a non-strict schema, json_object, or the schema as instructions', async () => {
       await complete({ strict_schema: false });
       expect(fake.lastRequest.body.response_format.json_schema.strict).toBe(false);
