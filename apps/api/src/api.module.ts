@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule } from '@conduit/config';
 import { DbModule } from '@conduit/db';
+import { RedisModule } from '@conduit/redis';
 import { JobsModule } from '@conduit/jobs';
 import { LoggingModule } from '@conduit/observability';
 import { ProvidersModule } from '@conduit/providers';

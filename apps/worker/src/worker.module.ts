@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@conduit/config';
 import { DbModule } from '@conduit/db';
+import { RedisModule } from '@conduit/redis';
 import { JobsModule } from '@conduit/jobs';
 import { LoggingModule } from '@conduit/observability';
 import { ItemsProcessor } from './items.processor';

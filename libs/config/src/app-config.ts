@@ -27,6 +27,14 @@ export class AppConfig {
     retryMaxDelayMs: number;
     defaultTimeoutMs: number;
     defaultMaxRetries: number;
+    shutdownGraceMs: number;
+  };
+  readonly routing: { breakerFailureThreshold: number; breakerWindowMs: number; breakerCooldownMs: number };
+  readonly scheduling: {
+    tenantInFlight: number;
+    feederIntervalMs: number;
+    reconcilerIntervalMs: number;
+    reconcilerGraceMs: number;
   };
   readonly tenancy: { plans: ReadonlyMap<string, PlanRules> };
   readonly demo: { seed: boolean };
@@ -56,6 +64,8 @@ export class AppConfig {
     const vault = parse('vault');
     const egress = parse('egress');
     const worker = parse('worker');
+    const routing = parse('routing');
+    const scheduling = parse('scheduling');
     const tenancy = parse('tenancy');
     const demo = parse('demo');
     if (problems.length > 0) throw new ConfigError(problems);
@@ -85,6 +95,18 @@ export class AppConfig {
       retryMaxDelayMs: worker.RETRY_MAX_DELAY_MS,
       defaultTimeoutMs: worker.DEFAULT_TARGET_TIMEOUT_MS,
       defaultMaxRetries: worker.DEFAULT_TARGET_MAX_RETRIES,
+      shutdownGraceMs: worker.SHUTDOWN_GRACE_MS,
+    };
+    this.routing = {
+      breakerFailureThreshold: routing.BREAKER_FAILURE_THRESHOLD,
+      breakerWindowMs: routing.BREAKER_WINDOW_MS,
+      breakerCooldownMs: routing.BREAKER_COOLDOWN_MS,
+    };
+    this.scheduling = {
+      tenantInFlight: scheduling.FEEDER_TENANT_IN_FLIGHT,
+      feederIntervalMs: scheduling.FEEDER_INTERVAL_MS,
+      reconcilerIntervalMs: scheduling.RECONCILER_INTERVAL_MS,
+      reconcilerGraceMs: scheduling.RECONCILER_GRACE_MS,
     };
     this.tenancy = { plans: new Map(Object.entries(tenancy.PLANS)) };
     this.demo = { seed: demo.DEMO_SEED };

@@ -113,6 +113,18 @@ export const sectionSchemas = (isDev: boolean) => ({
     RETRY_MAX_DELAY_MS: int(30_000, 0, 600_000),
     DEFAULT_TARGET_TIMEOUT_MS: int(60_000, 100, 3_600_000),
     DEFAULT_TARGET_MAX_RETRIES: int(2, 0, 10),
+    SHUTDOWN_GRACE_MS: int(30_000, 0, 600_000),
+  }),
+  routing: z.object({
+    BREAKER_FAILURE_THRESHOLD: int(5, 1, 1_000),
+    BREAKER_WINDOW_MS: int(60_000, 1_000, 3_600_000),
+    BREAKER_COOLDOWN_MS: int(30_000, 100, 3_600_000),
+  }),
+  scheduling: z.object({
+    FEEDER_TENANT_IN_FLIGHT: int(200, 1, 100_000),
+    FEEDER_INTERVAL_MS: int(500, 10, 60_000),
+    RECONCILER_INTERVAL_MS: int(30_000, 100, 3_600_000),
+    RECONCILER_GRACE_MS: int(60_000, 0, 3_600_000),
   }),
   tenancy: z.object({
     PLANS: plans,

@@ -12,4 +12,3 @@ export {
   type JobData,
   type ConduitJob,
 } from './job-catalogue';
-export { redisOptionsFromUrl } from './redis-connection';

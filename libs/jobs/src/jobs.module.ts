@@ -2,13 +2,14 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AccountingModule } from '@conduit/accounting';
 import { AppConfig } from '@conduit/config';
+import { redisOptionsFromUrl } from '@conduit/redis';
 import { RoutingModule } from '@conduit/routing';
 import { TenancyModule } from '@conduit/tenancy';
 import { BatchProgress } from './batch-progress';
 import { BatchesService } from './batches.service';
 import { DEFAULT_JOB_OPTIONS, ITEMS_QUEUE } from './job-catalogue';
 import { ItemQueue } from './item-queue';
-import { redisOptionsFromUrl } from './redis-connection';
+
 import { RunItemUseCase } from './run-item.usecase';
 
 /** Batch and item lifecycle, and the queue contract shared by the API and the worker. */

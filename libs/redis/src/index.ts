@@ -1,0 +1,2 @@
+export { REDIS, RedisKeys, RedisModule } from './redis.module';
+export { redisOptionsFromUrl } from './redis-connection';

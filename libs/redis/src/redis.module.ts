@@ -1,0 +1,36 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '@conduit/config';
+import IORedis from 'ioredis';
+import { redisOptionsFromUrl } from './redis-connection';
+
+/** The shared Redis connection for state held across workers (breakers, limits, locks). Not for BullMQ. */
+export const REDIS = Symbol('REDIS');
+
+/** Builds Redis keys under this deployment's prefix, so deployments and test runs never collide. */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  key(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new IORedis(redisOptionsFromUrl(config.queue.redisUrl)),
+    },
+    { provide: RedisKeys, inject: [AppConfig], useFactory: (config: AppConfig) => new RedisKeys(config.queue.prefix) },
+  ],
+  exports: [REDIS, RedisKeys],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: IORedis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
