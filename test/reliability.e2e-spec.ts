@@ -71,7 +71,18 @@ describe('retries and failover', () => {
     }
   });
 
-  it('fails over on output that does not fit the task, without retrying the same target', async () => {
+  it('repairs an answer that does not fit the task once on the same target', async () => {
+    const tenant = await ApiClient.newTenant(system.http);
+    const sloppy = await tenant.mockConnection({ fail_first: 1, fail_with: 'invalid_output' });
+    await tenant.route('summarization', [{ connection_id: sloppy, max_retries: 0 }]);
+
+    const { id } = await tenant.submit(summaries(1));
+    await tenant.waitForBatch(id);
+    const [item] = await tenant.items(id);
+    expect(item).toMatchObject({ status: 'succeeded', attempts: 2, connection_id: sloppy });
+  });
+
+  it('fails over when the repaired answer still does not fit, without retrying the same target', async () => {
     const tenant = await ApiClient.newTenant(system.http);
     const garbled = await tenant.mockConnection({ fail_rate: 1, fail_with: 'invalid_output' });
     const healthy = await tenant.mockConnection();
@@ -80,7 +91,8 @@ describe('retries and failover', () => {
     const { id } = await tenant.submit(summaries(1));
     await tenant.waitForBatch(id);
     const [item] = await tenant.items(id);
-    expect(item).toMatchObject({ status: 'succeeded', attempts: 2, connection_id: healthy });
+    // The answer, one repair try, then the healthy target.
+    expect(item).toMatchObject({ status: 'succeeded', attempts: 3, connection_id: healthy });
     // The invalid answer still consumed tokens, and they are counted.
     expect(item.usage.output_tokens).toBeGreaterThan(0);
   });

@@ -5,7 +5,8 @@ import type { ProviderKind, ResolvedConnection } from './completion';
 import { ConnectionSecrets } from './connection-secrets';
 
 export type CallableConnection =
-  { usable: true; connection: ResolvedConnection; name: string; platform: boolean } | { usable: false; reason: string };
+  | { usable: true; connection: ResolvedConnection; name: string; platform: boolean; region: string | null }
+  | { usable: false; reason: string };
 
 /** The worker's side of connections: opened for a call, and marked invalid when a provider refuses the key. */
 @Injectable()
@@ -26,7 +27,13 @@ export class ConnectionResolver {
       const why = entity.statusReason ? ` (${entity.statusReason})` : '';
       return { usable: false, reason: `connection "${entity.name}" is ${entity.status}${why}` };
     }
-    return { usable: true, connection: this.open(entity), name: entity.name, platform: entity.tenantId === null };
+    return {
+      usable: true,
+      connection: this.open(entity),
+      name: entity.name,
+      platform: entity.tenantId === null,
+      region: entity.region,
+    };
   }
 
   open(entity: ProviderConnectionEntity): ResolvedConnection {

@@ -38,7 +38,13 @@ export type ExecutionOutcome =
   | { ok: true; result: unknown; connectionId: string; model: string }
   | { ok: false; error: ExecutionFailure; connectionId?: string; model?: string };
 
-type TargetOutcome = Extract<ExecutionOutcome, { ok: true }> | { ok: false; failure: ProviderError; model: string };
+type TargetOutcome =
+  | Extract<ExecutionOutcome, { ok: true }>
+  /** `answer`: the text of an answer that did not fit, kept for the one repair try. */
+  | { ok: false; failure: ProviderError; model: string; answer?: string };
+
+/** How much of a bad answer is quoted back in the repair request. */
+const REPAIR_QUOTE_LIMIT = 16_000;
 
 interface TargetCall {
   job: ExecutionInput;
@@ -78,6 +84,12 @@ export class RouteExecutor {
       );
       if (!resolved.usable) {
         unusable.push(resolved.reason);
+        continue;
+      }
+      const region = job.policy.constraints.region;
+      if (region && resolved.region !== region) {
+        // Data residency fails closed: a target outside the region is never called.
+        unusable.push(`connection "${resolved.name}" is not in region ${region} (${resolved.region ?? 'untagged'})`);
         continue;
       }
       if (resolved.platform && (await this.budgetSpent(job))) {
@@ -126,12 +138,26 @@ export class RouteExecutor {
     return budget !== null && (await this.budget.usedThisMonth(job.tenantId)) >= budget;
   }
 
-  /** Calls one target until it answers, fails for good, or runs out of retries. */
+  /**
+   * Calls one target until it answers, fails for good, or runs out of retries. An answer that
+   * does not fit the task gets one repair try on the same target (the model sees its answer and
+   * why it was refused) before the executor moves on.
+   */
   private async runTarget(call: TargetCall): Promise<TargetOutcome> {
     const maxCalls = (call.target.max_retries ?? this.config.worker.defaultMaxRetries) + 1;
+    let repaired = false;
     for (let callNumber = 1; ; callNumber++) {
       const outcome = await this.callOnce(call, callNumber);
       if (outcome.ok) return outcome;
+      if (
+        outcome.failure.errorClass === ProviderErrorClass.InvalidOutput &&
+        outcome.answer !== undefined &&
+        !repaired
+      ) {
+        repaired = true;
+        call = { ...call, request: withRepairRequest(call.request, outcome.answer, outcome.failure.message) };
+        continue;
+      }
       const rule = FAILURE_RULES[outcome.failure.errorClass];
       if (!rule.retrySameTarget || callNumber >= maxCalls) return outcome;
       await sleep(
@@ -164,7 +190,9 @@ export class RouteExecutor {
     const judged = judgeAnswer(job, completion);
     const outcome = judged instanceof ProviderError ? judged.errorClass : 'success';
     await this.record(call, callNumber, performance.now() - started, outcome, undefined, completion);
-    if (judged instanceof ProviderError) return { ok: false, failure: judged, model: target.model };
+    if (judged instanceof ProviderError) {
+      return { ok: false, failure: judged, model: target.model, answer: completion.text.slice(0, REPAIR_QUOTE_LIMIT) };
+    }
     return { ok: true, result: judged.result, connectionId: connection.id, model: target.model };
   }
 
@@ -201,6 +229,21 @@ function buildRequest(job: ExecutionInput, prompt: TaskPrompt, target: RoutingTa
     temperature: target.params?.temperature ?? 0,
     maxOutputTokens: target.params?.max_output_tokens ?? prompt.maxOutputTokens,
     task: { kind: job.task.kind, input: job.input },
+  };
+}
+
+/** The same request, plus the refused answer and why, asking for a corrected document. */
+function withRepairRequest(request: CompletionRequest, answer: string, why: string): CompletionRequest {
+  return {
+    ...request,
+    messages: [
+      ...request.messages,
+      { role: 'assistant', content: answer },
+      {
+        role: 'user',
+        content: `That answer was refused: ${why}. Reply again with only the corrected JSON document.`,
+      },
+    ],
   };
 }
 

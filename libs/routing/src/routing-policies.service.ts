@@ -82,6 +82,21 @@ export class RoutingPoliciesService {
       .getOne();
   }
 
+  /** Every version of a task's policy, newest first: who changed what, when. */
+  versions(
+    tenantId: string,
+    task: string,
+    options: { beforeVersion?: number; limit: number },
+  ): Promise<RoutingPolicyEntity[]> {
+    const kind = this.taskKind(task);
+    const query = this.scope
+      .repository(RoutingPolicyEntity, tenantId)
+      .queryBuilder('p')
+      .andWhere('p.task = :kind', { kind });
+    if (options.beforeVersion !== undefined) query.andWhere('p.version < :before', { before: options.beforeVersion });
+    return query.orderBy('p.version', 'DESC').limit(options.limit).getMany();
+  }
+
   /** The current policy of every task kind (null where none is set). */
   async currentAll(tenantId: string): Promise<Record<TaskKind, RoutingPolicyEntity | null>> {
     const latest = await this.scope

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { RoutingPoliciesService } from '@conduit/routing';
 
 import { z } from 'zod';
 import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
+import { paginationQuery } from '../http/pagination';
 import { ZodPipe } from '../http/zod.pipe';
 import { presentPolicy } from './routing.presenter';
 
@@ -27,6 +28,8 @@ const putPolicyBody = z.strictObject({
   constraints: z.strictObject({ region: z.string().trim().min(1).max(64).optional() }).optional(),
 });
 
+const versionsQuery = paginationQuery.extend({ cursor: z.coerce.number().int().positive().optional() });
+
 @Controller('v1/routing')
 @TenantRoute('admin')
 export class RoutingController {
@@ -36,6 +39,25 @@ export class RoutingController {
   async current(@Caller() caller: TenantCaller) {
     const policies = await this.policies.currentAll(caller.tenantId);
     return { data: Object.entries(policies).map(([task, policy]) => presentPolicy(task, policy)) };
+  }
+
+  /** History, newest first. The cursor is the last version shown. */
+  @Get(':task/versions')
+  async versions(
+    @Caller() caller: TenantCaller,
+    @Param('task') task: string,
+    @Query(new ZodPipe(versionsQuery)) query: z.infer<typeof versionsQuery>,
+  ) {
+    const versions = await this.policies.versions(caller.tenantId, task, {
+      beforeVersion: query.cursor,
+      limit: query.limit + 1,
+    });
+    const page = versions.slice(0, query.limit);
+    const more = versions.length > query.limit;
+    return {
+      data: page.map((p) => presentPolicy(p.task, p)),
+      next_cursor: more ? String(page[page.length - 1].version) : null,
+    };
   }
 
   /** Replaces a task's targets; the result is a new version and the old one stays in history. */
