@@ -1,4 +1,4 @@
 export { AccountingModule } from './accounting.module';
-export { AttemptRecorder, type AttemptRecord } from './attempt-recorder';
+export { AttemptRecorder, IN_FLIGHT, type AttemptEnd, type AttemptStart } from './attempt-recorder';
 export { UsageSummaries, type UsageSummary } from './usage-summary';
 export { PlatformBudget } from './platform-budget';

@@ -172,7 +172,30 @@ export class RouteExecutor {
   private async callOnce(call: TargetCall, callNumber: number): Promise<TargetOutcome> {
     const { job, target, connection, adapter, request } = call;
     const timeoutMs = target.timeout_ms ?? this.config.worker.defaultTimeoutMs;
+    const attemptId = await this.attempts.start({
+      tenantId: job.tenantId,
+      batchId: job.batchId,
+      itemId: job.itemId,
+      connectionId: connection.id,
+      providerKind: connection.kind,
+      model: target.model,
+      targetIndex: call.targetIndex,
+      callNumber,
+    });
     const started = performance.now();
+    const finish = (
+      outcome: string,
+      spent: { usage?: CompletionResult['usage']; providerCost?: number },
+      httpStatus?: number,
+    ) =>
+      this.attempts.finish(job.tenantId, attemptId, {
+        outcome,
+        httpStatus,
+        latencyMs: performance.now() - started,
+        usage: spent.usage,
+        providerCost: spent.providerCost,
+      });
+
     let completion: CompletionResult;
     try {
       completion = await adapter.complete(connection, request, {
@@ -183,42 +206,16 @@ export class RouteExecutor {
     } catch (error) {
       // Anything but a classified provider failure is a bug in our code: let it fail the job loudly.
       if (!(error instanceof ProviderError)) throw error;
-      await this.record(call, callNumber, performance.now() - started, error.errorClass, error.httpStatus, error);
+      await finish(error.errorClass, error, error.httpStatus);
       return { ok: false, failure: error, model: target.model };
     }
 
     const judged = judgeAnswer(job, completion);
-    const outcome = judged instanceof ProviderError ? judged.errorClass : 'success';
-    await this.record(call, callNumber, performance.now() - started, outcome, undefined, completion);
+    await finish(judged instanceof ProviderError ? judged.errorClass : 'success', completion);
     if (judged instanceof ProviderError) {
       return { ok: false, failure: judged, model: target.model, answer: completion.text.slice(0, REPAIR_QUOTE_LIMIT) };
     }
     return { ok: true, result: judged.result, connectionId: connection.id, model: target.model };
-  }
-
-  private record(
-    call: TargetCall,
-    callNumber: number,
-    latencyMs: number,
-    outcome: string,
-    httpStatus: number | undefined,
-    spent: { usage?: CompletionResult['usage']; providerCost?: number },
-  ): Promise<void> {
-    return this.attempts.record({
-      tenantId: call.job.tenantId,
-      batchId: call.job.batchId,
-      itemId: call.job.itemId,
-      connectionId: call.connection.id,
-      providerKind: call.connection.kind,
-      model: call.target.model,
-      targetIndex: call.targetIndex,
-      callNumber,
-      outcome,
-      httpStatus,
-      latencyMs,
-      usage: spent.usage,
-      providerCost: spent.providerCost,
-    });
   }
 }
 
