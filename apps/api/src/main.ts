@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { exitCleanlyOnSignals } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
@@ -16,13 +17,13 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   app.set('trust proxy', false);
   app.disable('x-powered-by');
   mountBullBoard(app);
-  app.enableShutdownHooks();
   return app;
 }
 
 async function main(): Promise<void> {
   new AppConfig(process.env); // a bad environment stops here, with one clean message naming each variable
   const app = await createApiApp();
+  exitCleanlyOnSignals(app, app.get(Logger));
   const port = app.get(AppConfig).http.port;
   await app.listen(port);
   app.get(Logger).log(`API listening on http://127.0.0.1:${port}`);

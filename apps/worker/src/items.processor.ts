@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import type { OnApplicationBootstrap } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@conduit/config';
 import { ITEMS_QUEUE, JobName, parseJobData, RunItemUseCase, type RunItemResult } from '@conduit/jobs';
 import type { Job } from 'bullmq';
@@ -7,8 +8,10 @@ import type { Job } from 'bullmq';
 type Handler = (data: unknown) => Promise<RunItemResult>;
 
 /** Thin on purpose: reads ids from the job and calls one use case per job name. */
-@Processor(ITEMS_QUEUE)
-export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap {
+// Started by hand once the configuration is applied (decorator options are fixed at import time).
+@Processor(ITEMS_QUEUE, { autorun: false })
+export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ItemsProcessor.name);
   // A Record over JobName: the compiler refuses a job name without a handler.
   private readonly handlers: Record<JobName, Handler>;
 
@@ -23,7 +26,24 @@ export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.worker.concurrency;
+    const { concurrency, lockMs, stalledIntervalMs } = this.config.worker;
+    Object.assign(this.worker.opts, { lockDuration: lockMs, stalledInterval: stalledIntervalMs, maxStalledCount: 3 });
+    this.worker.concurrency = concurrency;
+    void this.worker.run().catch((error: unknown) => this.logger.error({ err: error }, 'the worker stopped'));
+  }
+
+  /**
+   * SIGTERM: stop taking jobs at once, let running calls finish for up to SHUTDOWN_GRACE_MS,
+   * then close anyway. Jobs cut short stay active in Redis, are found stalled and run again
+   * elsewhere; their items are still claimable and their calls already accounted.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const closed = this.worker.close().then(() => 'closed' as const);
+    const graceOver = sleep(this.config.worker.shutdownGraceMs, 'grace_over' as const, { ref: false });
+    if ((await Promise.race([closed, graceOver])) === 'grace_over') {
+      this.logger.warn('running jobs did not finish within SHUTDOWN_GRACE_MS; closing anyway (they will run again)');
+      await this.worker.close(true);
+    }
   }
 
   process(job: Job): Promise<RunItemResult> {

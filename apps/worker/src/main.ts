@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { exitCleanlyOnSignals } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module';
@@ -9,13 +10,13 @@ import { WorkerModule } from './worker.module';
 export async function createWorkerApp(): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   return app;
 }
 
 async function main(): Promise<void> {
   new AppConfig(process.env); // a bad environment stops here, with one clean message naming each variable
   const app = await createWorkerApp();
+  exitCleanlyOnSignals(app, app.get(Logger));
   app.get(Logger).log('Worker started');
 }
 

@@ -1,3 +1,4 @@
 export { ConduitError, ErrorCode, type ErrorDetail } from './conduit-error';
 export { formatPath, issuesToDetails, parseOrThrow, validationError } from './validation';
 export { decodeIdCursor, encodeIdCursor } from './cursor';
+export { exitCleanlyOnSignals } from './shutdown';

@@ -28,6 +28,8 @@ export class AppConfig {
     defaultTimeoutMs: number;
     defaultMaxRetries: number;
     shutdownGraceMs: number;
+    lockMs: number;
+    stalledIntervalMs: number;
   };
   readonly routing: { breakerFailureThreshold: number; breakerWindowMs: number; breakerCooldownMs: number };
   readonly scheduling: {
@@ -96,6 +98,8 @@ export class AppConfig {
       defaultTimeoutMs: worker.DEFAULT_TARGET_TIMEOUT_MS,
       defaultMaxRetries: worker.DEFAULT_TARGET_MAX_RETRIES,
       shutdownGraceMs: worker.SHUTDOWN_GRACE_MS,
+      lockMs: worker.WORKER_LOCK_MS,
+      stalledIntervalMs: worker.WORKER_STALLED_INTERVAL_MS,
     };
     this.routing = {
       breakerFailureThreshold: routing.BREAKER_FAILURE_THRESHOLD,

@@ -114,6 +114,9 @@ export const sectionSchemas = (isDev: boolean) => ({
     DEFAULT_TARGET_TIMEOUT_MS: int(60_000, 100, 3_600_000),
     DEFAULT_TARGET_MAX_RETRIES: int(2, 0, 10),
     SHUTDOWN_GRACE_MS: int(30_000, 0, 600_000),
+    /** How long a job's lock lasts without renewal; a worker silent that long has died and its jobs run again. */
+    WORKER_LOCK_MS: int(30_000, 1_000, 600_000),
+    WORKER_STALLED_INTERVAL_MS: int(30_000, 500, 600_000),
   }),
   routing: z.object({
     BREAKER_FAILURE_THRESHOLD: int(5, 1, 1_000),
