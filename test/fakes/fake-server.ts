@@ -10,6 +10,8 @@ export interface RecordedRequest {
   rawBody: string;
   /** The body parsed as JSON, or undefined. */
   body: any;
+  /** When it arrived (ms since the epoch). */
+  receivedAt: number;
 }
 
 export interface ScriptedResponse {
@@ -38,6 +40,10 @@ export interface StartedServer {
  */
 export abstract class FakeServer {
   readonly requests: RecordedRequest[] = [];
+  /** How long every answer takes unless a script says otherwise (a provider's own latency). */
+  latencyMs = 0;
+  /** Answers whose last byte was handed to the network (what a provider bills for). */
+  delivered = 0;
   url = '';
   private readonly script: Script[] = [];
   private server?: Server;
@@ -133,7 +139,8 @@ export abstract class FakeServer {
     else if (response && scripted) this.script.unshift(scripted); // keep it for an authenticated request
     response ??= this.route(request);
 
-    if (response.delayMs) await waitOrClose(response.delayMs, res);
+    const delayMs = response.delayMs ?? this.latencyMs;
+    if (delayMs) await waitOrClose(delayMs, res);
     if (res.destroyed) return;
     const body = serialize(response.body);
     const headers = { 'content-type': 'application/json', ...response.headers, 'content-length': String(body.length) };
@@ -143,7 +150,7 @@ export abstract class FakeServer {
       setTimeout(() => res.socket?.destroy(), 10);
       return;
     }
-    res.end(body);
+    res.end(body, () => (this.delivered += 1));
   }
 }
 
@@ -173,6 +180,7 @@ function record(req: IncomingMessage, rawBody: string): RecordedRequest {
     body = undefined;
   }
   return {
+    receivedAt: Date.now(),
     method: req.method ?? 'GET',
     path: (req.url ?? '/').split('?')[0],
     query: Object.fromEntries(url.searchParams),

@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { ProviderConnectionEntity } from '@conduit/db';
+import { ProviderConnectionEntity, type ConnectionLimits } from '@conduit/db';
 import { DataSource, IsNull } from 'typeorm';
 import type { ProviderKind, ResolvedConnection } from './completion';
 import { ConnectionSecrets } from './connection-secrets';
 
 export type CallableConnection =
-  | { usable: true; connection: ResolvedConnection; name: string; platform: boolean; region: string | null }
+  | {
+      usable: true;
+      connection: ResolvedConnection;
+      name: string;
+      platform: boolean;
+      region: string | null;
+      limits: ConnectionLimits;
+    }
   | { usable: false; reason: string };
 
 /** The worker's side of connections: opened for a call, and marked invalid when a provider refuses the key. */
@@ -33,6 +40,7 @@ export class ConnectionResolver {
       name: entity.name,
       platform: entity.tenantId === null,
       region: entity.region,
+      limits: entity.limits,
     };
   }
 

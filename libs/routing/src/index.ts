@@ -3,3 +3,18 @@ export { RoutingPoliciesService, type PolicyInput } from './routing-policies.ser
 export { RouteExecutor, type ExecutionInput, type ExecutionOutcome, type ExecutionFailure } from './route-executor';
 export { FAILURE_RULES, type FailureRule } from './failure-rules';
 export { retryDelayMs } from './retry-delay';
+export {
+  CircuitBreaker,
+  BREAKER_FAILURE_CLASSES,
+  type BreakerTarget,
+  type BreakerState,
+  type BreakerAdmission,
+  type BreakerPeek,
+} from './breaker/circuit-breaker';
+export {
+  ProviderLimiter,
+  type Reservation,
+  type LimiterAcquisition,
+  type LimiterVerdict,
+  type LimiterPeek,
+} from './limits/provider-limiter';

@@ -1,13 +1,17 @@
 import { Module } from '@nestjs/common';
 import { AccountingModule } from '@conduit/accounting';
 import { ProvidersModule } from '@conduit/providers';
+import { RedisModule } from '@conduit/redis';
 import { TenancyModule } from '@conduit/tenancy';
+import { CircuitBreaker } from './breaker/circuit-breaker';
+import { ProviderLimiter } from './limits/provider-limiter';
 import { RouteExecutor } from './route-executor';
 import { RoutingPoliciesService } from './routing-policies.service';
+import { TargetRunner } from './target-runner';
 
 @Module({
-  imports: [ProvidersModule, AccountingModule, TenancyModule],
-  providers: [RoutingPoliciesService, RouteExecutor],
-  exports: [RoutingPoliciesService, RouteExecutor],
+  imports: [ProvidersModule, AccountingModule, TenancyModule, RedisModule],
+  providers: [RoutingPoliciesService, RouteExecutor, TargetRunner, CircuitBreaker, ProviderLimiter],
+  exports: [RoutingPoliciesService, RouteExecutor, CircuitBreaker, ProviderLimiter],
 })
 export class RoutingModule {}

@@ -1,0 +1,230 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable } from '@nestjs/common';
+import { AttemptRecorder } from '@conduit/accounting';
+import { AppConfig } from '@conduit/config';
+import type { ConnectionLimits, RoutingTarget } from '@conduit/db';
+import {
+  ProviderError,
+  ProviderErrorClass,
+  type CompletionRequest,
+  type CompletionResult,
+  type ProviderAdapter,
+  type ResolvedConnection,
+} from '@conduit/providers';
+import { parseAnswerText, type TaskDefinition } from '@conduit/tasks';
+import { CircuitBreaker } from './breaker/circuit-breaker';
+import { FAILURE_RULES } from './failure-rules';
+import { ProviderLimiter, type Reservation } from './limits/provider-limiter';
+import { retryDelayMs } from './retry-delay';
+
+/** How much of a bad answer is quoted back in the repair request. */
+const REPAIR_QUOTE_LIMIT = 16_000;
+
+export interface TargetJob {
+  tenantId: string;
+  batchId: string;
+  itemId: string;
+  task: TaskDefinition;
+  input: unknown;
+}
+
+export interface TargetCall {
+  job: TargetJob;
+  target: RoutingTarget;
+  targetIndex: number;
+  connection: ResolvedConnection;
+  limits: ConnectionLimits;
+  adapter: ProviderAdapter;
+  request: CompletionRequest;
+}
+
+export type TargetOutcome =
+  | { ok: true; result: unknown; connectionId: string; model: string }
+  /** The target answered badly or not at all. `answer`: a refused answer, kept for the repair try. */
+  | { ok: false; failure: ProviderError; answer?: string }
+  /** The target was not called: its breaker is open, or it stayed over its limits too long. */
+  | { ok: false; skipped: string };
+
+/** A call that went out: its outcome, and the tokens it spent (to settle the tpm reservation). */
+type ProviderCallOutcome = Exclude<TargetOutcome, { skipped: string }> & { spentTokens: number };
+
+/**
+ * Calls one target of a policy: through its circuit breaker and provider limits, retried with
+ * backoff on retryable failures, with one repair try for an answer that does not fit the task.
+ * Every call on the wire is an attempt row, written before the call and completed after.
+ */
+@Injectable()
+export class TargetRunner {
+  constructor(
+    private readonly attempts: AttemptRecorder,
+    private readonly breaker: CircuitBreaker,
+    private readonly limiter: ProviderLimiter,
+    private readonly config: AppConfig,
+  ) {}
+
+  async run(call: TargetCall): Promise<TargetOutcome> {
+    const maxCalls = (call.target.max_retries ?? this.config.worker.defaultMaxRetries) + 1;
+    let repaired = false;
+    for (let callNumber = 1; ; callNumber++) {
+      const outcome = await this.callOnce(call, callNumber);
+      if (outcome.ok || 'skipped' in outcome) return outcome;
+      if (
+        outcome.failure.errorClass === ProviderErrorClass.InvalidOutput &&
+        outcome.answer !== undefined &&
+        !repaired
+      ) {
+        // The model sees its answer and why it was refused; no backoff: the provider is fine.
+        repaired = true;
+        call = { ...call, request: withRepairRequest(call.request, outcome.answer, outcome.failure.message) };
+        continue;
+      }
+      if (!FAILURE_RULES[outcome.failure.errorClass].retrySameTarget || callNumber >= maxCalls) return outcome;
+      await sleep(
+        retryDelayMs(callNumber, outcome.failure.retryAfterMs, {
+          baseDelayMs: this.config.worker.retryBaseDelayMs,
+          maxDelayMs: this.config.worker.retryMaxDelayMs,
+        }),
+      );
+    }
+  }
+
+  private async callOnce(call: TargetCall, callNumber: number): Promise<TargetOutcome> {
+    const { job, target, connection } = call;
+    const breakerTarget = { connectionId: connection.id, model: target.model };
+    const admission = await this.breaker.admit(breakerTarget);
+    if (!admission.allowed) return { ok: false, skipped: `"${target.model}": ${admission.reason}` };
+
+    const timeoutMs = target.timeout_ms ?? this.config.worker.defaultTimeoutMs;
+    const reservation = await this.reserve(call, timeoutMs);
+    if ('skipped' in reservation) {
+      if (admission.probe) await this.breaker.releaseProbe(breakerTarget);
+      return { ok: false, skipped: reservation.skipped };
+    }
+
+    let spentTokens = 0;
+    try {
+      const outcome = await this.callProvider(call, callNumber, timeoutMs);
+      spentTokens = outcome.spentTokens;
+      if (outcome.ok) {
+        await this.breaker.recordSuccess(breakerTarget);
+        return outcome;
+      }
+      await this.breaker.recordFailure(breakerTarget, outcome.failure.errorClass);
+      if (outcome.failure.errorClass === ProviderErrorClass.RateLimited && outcome.failure.retryAfterMs) {
+        // The provider said "wait": every worker waits for this connection, not just this item.
+        await this.limiter.pause(
+          connection.id,
+          Math.min(outcome.failure.retryAfterMs, this.config.worker.retryMaxDelayMs),
+        );
+      }
+      return outcome;
+    } finally {
+      await this.limiter.settle(reservation, spentTokens);
+    }
+  }
+
+  /**
+   * A place within the connection's rpm, tpm and concurrency limits. Waits while the wait is
+   * short; a target that stays over its limits longer than its timeout is skipped.
+   */
+  private async reserve(call: TargetCall, timeoutMs: number): Promise<Reservation | { skipped: string }> {
+    const deadline = Date.now() + timeoutMs;
+    const estimate = estimateTokens(call.request);
+    for (;;) {
+      const acquired = await this.limiter.acquire(call.connection.id, call.limits, estimate, {
+        leaseMs: timeoutMs + 30_000,
+      });
+      if (acquired.ok) return acquired.reservation;
+      if (Date.now() + acquired.retryInMs > deadline) return { skipped: `"${call.target.model}": ${acquired.reason}` };
+      await sleep(acquired.retryInMs);
+    }
+  }
+
+  private async callProvider(call: TargetCall, callNumber: number, timeoutMs: number): Promise<ProviderCallOutcome> {
+    const { job, target, connection, adapter, request } = call;
+    const attemptId = await this.attempts.start({
+      tenantId: job.tenantId,
+      batchId: job.batchId,
+      itemId: job.itemId,
+      connectionId: connection.id,
+      providerKind: connection.kind,
+      model: target.model,
+      targetIndex: call.targetIndex,
+      callNumber,
+    });
+    const started = performance.now();
+    const finish = (
+      outcome: string,
+      spent: { usage?: CompletionResult['usage']; providerCost?: number },
+      httpStatus?: number,
+    ) =>
+      this.attempts.finish(job.tenantId, attemptId, {
+        outcome,
+        httpStatus,
+        latencyMs: performance.now() - started,
+        usage: spent.usage,
+        providerCost: spent.providerCost,
+      });
+
+    let completion: CompletionResult;
+    try {
+      completion = await adapter.complete(connection, request, {
+        signal: AbortSignal.timeout(timeoutMs),
+        itemId: job.itemId,
+        callNumber,
+      });
+    } catch (error) {
+      // Anything but a classified provider failure is a bug in our code: let it fail the job loudly.
+      if (!(error instanceof ProviderError)) throw error;
+      await finish(error.errorClass, error, error.httpStatus);
+      return { ok: false, failure: error, spentTokens: tokensOf(error.usage) };
+    }
+
+    const spentTokens = tokensOf(completion.usage);
+    const judged = judgeAnswer(job, completion);
+    await finish(judged instanceof ProviderError ? judged.errorClass : 'success', completion);
+    if (judged instanceof ProviderError) {
+      return { ok: false, failure: judged, answer: completion.text.slice(0, REPAIR_QUOTE_LIMIT), spentTokens };
+    }
+    return { ok: true, result: judged.result, connectionId: connection.id, model: target.model, spentTokens };
+  }
+}
+
+/** Enough to reserve against a tpm limit before the call: ~4 characters a token, plus the output cap. */
+function estimateTokens(request: CompletionRequest): number {
+  const characters = request.messages.reduce((n, m) => n + m.content.length, 0);
+  return Math.ceil(characters / 4) + request.maxOutputTokens;
+}
+
+function tokensOf(usage: CompletionResult['usage'] | undefined): number {
+  return usage ? usage.inputTokens + usage.outputTokens : 0;
+}
+
+/** The same request, plus the refused answer and why, asking for a corrected document. */
+function withRepairRequest(request: CompletionRequest, answer: string, why: string): CompletionRequest {
+  return {
+    ...request,
+    messages: [
+      ...request.messages,
+      { role: 'assistant', content: answer },
+      { role: 'user', content: `That answer was refused: ${why}. Reply again with only the corrected JSON document.` },
+    ],
+  };
+}
+
+/** A provider answer is only a result once it parses and passes the task's own checks. */
+function judgeAnswer(job: TargetJob, completion: CompletionResult): { result: unknown } | ProviderError {
+  if (completion.finishReason === 'content_filter') {
+    return new ProviderError(ProviderErrorClass.ContentFiltered, 'the provider refused or filtered the content');
+  }
+  const answer = parseAnswerText(completion.text);
+  if (answer === undefined) {
+    const why = completion.finishReason === 'length' ? 'was cut off at the output token limit' : 'is not JSON';
+    return new ProviderError(ProviderErrorClass.InvalidOutput, `the answer ${why}`);
+  }
+  const checked = job.task.checkResult(job.input, answer);
+  if (!checked.ok) {
+    return new ProviderError(ProviderErrorClass.InvalidOutput, `the answer does not fit the task: ${checked.reason}`);
+  }
+  return { result: checked.result };
+}
