@@ -1,3 +1,5 @@
+import { ProviderErrorClass } from '@conduit/providers';
+import { CircuitBreaker, ProviderLimiter } from '@conduit/routing';
 import { ApiClient } from './support/api-client';
 import { startSystem, type TestSystem } from './support/test-system';
 
@@ -82,5 +84,43 @@ describe('routing policies', () => {
     const [item] = await tenant.items(stranded);
     expect(item).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'no_route' } });
     expect(item.error.message).toMatch(/not in region eu/);
+  });
+
+  it('dry-runs a policy: which target would be chosen now, and why the others are skipped', async () => {
+    const tenant = await ApiClient.newTenant(system.http);
+    const create = async (name: string, extra: object = {}) =>
+      (await tenant.post('/v1/connections', { name, kind: 'mock', ...extra }).expect(201)).body.id as string;
+    const revoked = await create('revoked', { settings: { fail_rate: 1, fail_with: 'auth_failed' } });
+    await tenant.post(`/v1/connections/${revoked}/test`).expect(422); // marks it invalid
+    const elsewhere = await create('us-only', { region: 'us' });
+    const tripped = await create('tripped', { region: 'eu' });
+    const busy = await create('busy', { region: 'eu', limits: { rpm: 1 } });
+    const fine = await create('fine', { region: 'eu' });
+
+    for (let i = 0; i < 5; i++) {
+      await system.api
+        .get(CircuitBreaker)
+        .recordFailure({ connectionId: tripped, model: 'mock-1' }, ProviderErrorClass.ServerError);
+    }
+    await system.api.get(ProviderLimiter).acquire(busy, { rpm: 1 }, 1);
+
+    await tenant
+      .put('/v1/routing/summarization', {
+        targets: [revoked, elsewhere, tripped, busy, fine].map((id) => ({ connection_id: id, model: 'mock-1' })),
+        constraints: { region: 'eu' },
+      })
+      .expect(200);
+    const result = (await tenant.post('/v1/routing/summarization/dry-run').expect(200)).body;
+
+    expect(result.chosen).toMatchObject({ index: 4, connection_id: fine, usable: true });
+    expect(result.targets.map((t: { reason?: string }) => t.reason)).toEqual([
+      expect.stringContaining('invalid'),
+      expect.stringContaining('not in region eu'),
+      expect.stringContaining('circuit breaker open'),
+      expect.stringContaining('rpm limit 1 reached'),
+      undefined,
+    ]);
+    await tenant.post('/v1/routing/translation/dry-run').expect(400);
+    expect((await (await tenant.keyWithRole('member')).post('/v1/routing/summarization/dry-run')).status).toBe(403);
   });
 });

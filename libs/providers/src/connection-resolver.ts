@@ -15,6 +15,10 @@ export type CallableConnection =
     }
   | { usable: false; reason: string };
 
+export type InspectedConnection =
+  | (Omit<Extract<CallableConnection, { usable: true }>, 'connection'> & { entity: ProviderConnectionEntity })
+  | Extract<CallableConnection, { usable: false }>;
+
 /** The worker's side of connections: opened for a call, and marked invalid when a provider refuses the key. */
 @Injectable()
 export class ConnectionResolver {
@@ -25,6 +29,14 @@ export class ConnectionResolver {
 
   /** The tenant's own connection, or a platform one when its plan includes them. Secrets opened here only. */
   async resolveForCall(tenantId: string, id: string, platformAllowed: boolean): Promise<CallableConnection> {
+    const found = await this.inspect(tenantId, id, platformAllowed);
+    if (!found.usable) return found;
+    const { entity, ...rest } = found;
+    return { ...rest, connection: this.open(entity) };
+  }
+
+  /** Whether a connection can be called now, without opening its secrets (dry-runs use this). */
+  async inspect(tenantId: string, id: string, platformAllowed: boolean): Promise<InspectedConnection> {
     const owners = platformAllowed ? [{ tenantId }, { tenantId: IsNull() }] : [{ tenantId }];
     const entity = await this.dataSource
       .getRepository(ProviderConnectionEntity)
@@ -36,7 +48,7 @@ export class ConnectionResolver {
     }
     return {
       usable: true,
-      connection: this.open(entity),
+      entity,
       name: entity.name,
       platform: entity.tenantId === null,
       region: entity.region,

@@ -18,3 +18,4 @@ export {
   type LimiterVerdict,
   type LimiterPeek,
 } from './limits/provider-limiter';
+export { RoutingDryRun, type DryRunResult, type DryRunTarget } from './routing-dry-run';

@@ -113,7 +113,8 @@ export class RoutingPoliciesService {
     >;
   }
 
-  private taskKind(task: string): TaskKind {
+  /** The task kind named in a route, or 400 `unsupported_task`. */
+  taskKind(task: string): TaskKind {
     if (isTaskKind(task)) return task;
     throw new ConduitError(ErrorCode.UnsupportedTask, `unknown task "${task}" (tasks: ${TASK_KINDS.join(', ')})`);
   }

@@ -6,12 +6,13 @@ import { TenancyModule } from '@conduit/tenancy';
 import { CircuitBreaker } from './breaker/circuit-breaker';
 import { ProviderLimiter } from './limits/provider-limiter';
 import { RouteExecutor } from './route-executor';
+import { RoutingDryRun } from './routing-dry-run';
 import { RoutingPoliciesService } from './routing-policies.service';
 import { TargetRunner } from './target-runner';
 
 @Module({
   imports: [ProvidersModule, AccountingModule, TenancyModule, RedisModule],
-  providers: [RoutingPoliciesService, RouteExecutor, TargetRunner, CircuitBreaker, ProviderLimiter],
-  exports: [RoutingPoliciesService, RouteExecutor, CircuitBreaker, ProviderLimiter],
+  providers: [RoutingPoliciesService, RouteExecutor, TargetRunner, CircuitBreaker, ProviderLimiter, RoutingDryRun],
+  exports: [RoutingPoliciesService, RouteExecutor, CircuitBreaker, ProviderLimiter, RoutingDryRun],
 })
 export class RoutingModule {}

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
-import { RoutingPoliciesService } from '@conduit/routing';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, Query } from '@nestjs/common';
+import { RoutingDryRun, RoutingPoliciesService } from '@conduit/routing';
 
 import { z } from 'zod';
 import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
@@ -33,7 +33,10 @@ const versionsQuery = paginationQuery.extend({ cursor: z.coerce.number().int().p
 @Controller('v1/routing')
 @TenantRoute('admin')
 export class RoutingController {
-  constructor(private readonly policies: RoutingPoliciesService) {}
+  constructor(
+    private readonly policies: RoutingPoliciesService,
+    private readonly dryRun: RoutingDryRun,
+  ) {}
 
   @Get()
   async current(@Caller() caller: TenantCaller) {
@@ -58,6 +61,13 @@ export class RoutingController {
       data: page.map((p) => presentPolicy(p.task, p)),
       next_cursor: more ? String(page[page.length - 1].version) : null,
     };
+  }
+
+  /** Which target would be chosen now, and why the others would be skipped. Calls nothing. */
+  @Post(':task/dry-run')
+  @HttpCode(HttpStatus.OK)
+  dryRunPolicy(@Caller() caller: TenantCaller, @Param('task') task: string) {
+    return this.dryRun.run(caller.tenantId, task);
   }
 
   /** Replaces a task's targets; the result is a new version and the old one stays in history. */
