@@ -21,7 +21,16 @@ import { MeController } from './me/me.controller';
 import { RoutingController } from './routing/routing.controller';
 
 @Module({
-  imports: [ConfigModule.forRoot(), LoggingModule, DbModule, TenancyModule, ProvidersModule, RoutingModule, JobsModule],
+  imports: [
+    ConfigModule.forRoot(),
+    LoggingModule,
+    DbModule,
+    RedisModule,
+    TenancyModule,
+    ProvidersModule,
+    RoutingModule,
+    JobsModule,
+  ],
   controllers: [
     HealthController,
     AdminTenantsController,
