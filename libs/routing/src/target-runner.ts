@@ -89,7 +89,7 @@ export class TargetRunner {
   }
 
   private async callOnce(call: TargetCall, callNumber: number): Promise<TargetOutcome> {
-    const { job, target, connection } = call;
+    const { target, connection } = call;
     const breakerTarget = { connectionId: connection.id, model: target.model };
     const admission = await this.breaker.admit(breakerTarget);
     if (!admission.allowed) return { ok: false, skipped: `"${target.model}": ${admission.reason}` };
