@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@conduit/config';
 import { ITEMS_QUEUE, JobName, parseJobData, RunItemUseCase, type RunItemResult } from '@conduit/jobs';
@@ -44,6 +44,12 @@ export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap
       this.logger.warn('running jobs did not finish within SHUTDOWN_GRACE_MS; closing anyway (they will run again)');
       await this.worker.close(true);
     }
+  }
+
+  /** Without a listener BullMQ prints worker errors (e.g. after Redis lost its data) to the console. */
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.logger.warn({ err: error }, 'queue worker error');
   }
 
   process(job: Job): Promise<RunItemResult> {

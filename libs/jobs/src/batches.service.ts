@@ -8,10 +8,12 @@ import { In, MoreThan } from 'typeorm';
 import { validateItems, type SubmitBatchInput } from './batch-input';
 import { BatchProgress, type ItemCounts } from './batch-progress';
 import { decodeCursor, encodeCursor } from './cursor';
-import { ItemQueue } from './item-queue';
+import { ItemFeeder } from './scheduling/item-feeder';
 
 const INSERT_CHUNK = 1_000;
 const RESULTS_PAGE = 500;
+/** How long a submission waits for its first items to reach BullMQ before answering anyway. */
+const FEED_WAIT_MS = 2_000;
 
 /** The API key submitting, with its tenant's state as authentication found it. */
 export type Submitter = Extract<Actor, { type: 'api_key' }> & { tenantStatus: string; tenantPlan: string };
@@ -39,14 +41,14 @@ export class BatchesService {
 
   constructor(
     private readonly scope: TenantScope,
-    private readonly queue: ItemQueue,
+    private readonly feeder: ItemFeeder,
     private readonly progress: BatchProgress,
     private readonly usage: UsageSummaries,
     private readonly gate: AccessGate,
     private readonly audit: AuditLog,
   ) {}
 
-  /** Checks the gate and every item, stores batch and items in one transaction, then queues the items. */
+  /** Checks the gate and every item, stores batch and items in one transaction, then starts feeding them. */
   async submit(submitter: Submitter, input: SubmitBatchInput): Promise<BatchDetails> {
     this.gate.assertAllowed({ status: submitter.tenantStatus, plan: submitter.tenantPlan });
     const items = validateItems(input.items);
@@ -92,14 +94,30 @@ export class BatchesService {
       return created;
     });
 
-    try {
-      await this.queue.enqueue(tenantId, itemIds);
-    } catch (error) {
-      // The items are safe in Postgres as `queued`; the reconciler queues them once Redis is back.
-      this.logger.error({ err: error, batchId: batch.id }, 'could not queue the items of a stored batch');
-    }
+    await this.startFeeding(tenantId, batch.id);
     const counts: ItemCounts = { ...emptyCounts(), total: items.length, queued: items.length };
     return { batch, counts, usage: emptyUsage() };
+  }
+
+  /**
+   * Feeds the tenant now, so a small batch starts at once rather than at the next feeder round.
+   * Never fails the request: the items are safe in Postgres as `queued`, and the worker's feeder
+   * (and reconciler) hand them to BullMQ once Redis answers. Waits a bounded time only, because
+   * Redis commands queue up rather than fail while Redis is unreachable.
+   */
+  private async startFeeding(tenantId: string, batchId: string): Promise<void> {
+    const feeding = this.feeder.feedTenant(tenantId).then(
+      () => 'fed' as const,
+      (error: unknown) => {
+        this.logger.error({ err: error, batchId }, 'could not queue the items of a stored batch; the feeder retries');
+        return 'failed' as const;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(resolve, FEED_WAIT_MS, 'slow')));
+    const waited = await Promise.race([feeding, slow]);
+    clearTimeout(timer);
+    if (waited === 'slow') this.logger.warn({ batchId }, 'queueing is slow (Redis?); answering without waiting');
   }
 
   async get(tenantId: string, batchId: string): Promise<BatchDetails> {

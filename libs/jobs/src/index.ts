@@ -1,6 +1,9 @@
 export { JobsModule } from './jobs.module';
 export { BatchesService, type BatchDetails, type ItemDetails, type Page, type Submitter } from './batches.service';
 export { RunItemUseCase, type RunItemResult } from './run-item.usecase';
+export { ItemFeeder, type FeedRound } from './scheduling/item-feeder';
+export { Reconciler, type ReconcileReport } from './scheduling/reconciler';
+export { SchedulerService } from './scheduling/scheduler.service';
 export { submitBatchSchema, validateItems, MAX_ITEMS_PER_JSON_BATCH, type SubmitBatchInput } from './batch-input';
 export type { ItemCounts } from './batch-progress';
 export {

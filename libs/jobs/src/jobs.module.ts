@@ -9,8 +9,9 @@ import { BatchProgress } from './batch-progress';
 import { BatchesService } from './batches.service';
 import { DEFAULT_JOB_OPTIONS, ITEMS_QUEUE } from './job-catalogue';
 import { ItemQueue } from './item-queue';
-
 import { RunItemUseCase } from './run-item.usecase';
+import { ItemFeeder } from './scheduling/item-feeder';
+import { Reconciler } from './scheduling/reconciler';
 
 /** Batch and item lifecycle, and the queue contract shared by the API and the worker. */
 @Module({
@@ -28,7 +29,7 @@ import { RunItemUseCase } from './run-item.usecase';
     RoutingModule,
     TenancyModule,
   ],
-  providers: [ItemQueue, BatchProgress, BatchesService, RunItemUseCase],
-  exports: [BullModule, BatchesService, RunItemUseCase],
+  providers: [ItemQueue, BatchProgress, BatchesService, RunItemUseCase, ItemFeeder, Reconciler],
+  exports: [BullModule, BatchesService, RunItemUseCase, ItemFeeder, Reconciler],
 })
 export class JobsModule {}

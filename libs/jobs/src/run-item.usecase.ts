@@ -5,6 +5,7 @@ import { getTask, isTaskKind } from '@conduit/tasks';
 import { AccessGate } from '@conduit/tenancy';
 import { In } from 'typeorm';
 import { BatchProgress } from './batch-progress';
+import { ItemFeeder } from './scheduling/item-feeder';
 import type { JobData, JobName } from './job-catalogue';
 
 export type RunItemResult = 'succeeded' | 'failed' | 'skipped';
@@ -25,6 +26,7 @@ export class RunItemUseCase {
     private readonly executor: RouteExecutor,
     private readonly progress: BatchProgress,
     private readonly gate: AccessGate,
+    private readonly feeder: ItemFeeder,
   ) {}
 
   async execute({ tenantId, itemId }: JobData<JobName.RunItem>): Promise<RunItemResult> {
@@ -64,6 +66,7 @@ export class RunItemUseCase {
       this.logger.warn({ itemId }, 'item was finished by another run; this result was discarded');
       return 'skipped';
     }
+    this.feeder.nudge(tenantId); // a slot of this tenant is free: top it up now, not at the next feeder round
     await this.progress.completeIfDone(tenantId, item.batchId);
     return outcome.ok ? 'succeeded' : 'failed';
   }
