@@ -126,4 +126,15 @@ describe('retries and failover', () => {
     const [item] = await tenant.items(id);
     expect(item).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'no_route' } });
   });
+
+  it('fails over on a provider that keeps answering 429 once its retries are used', async () => {
+    const tenant = await ApiClient.newTenant(system.http);
+    const limited = await tenant.mockConnection({ fail_rate: 1, fail_with: 'rate_limited', retry_after_ms: 50 });
+    const backup = await tenant.mockConnection();
+    await tenant.route('summarization', [{ connection_id: limited, max_retries: 1 }, { connection_id: backup }]);
+
+    const { id } = await tenant.submit(summaries(1));
+    await tenant.waitForBatch(id);
+    expect((await tenant.items(id))[0]).toMatchObject({ status: 'succeeded', attempts: 3, connection_id: backup });
+  });
 });

@@ -1,0 +1,48 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A TCP proxy in front of a service (Postgres, Redis) so a test can cut a process off from it
+ * and bring it back, without touching the service other tests and developers use.
+ */
+export class TcpProxy {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  private cut = false;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  /** Starts listening on 127.0.0.1; returns the port. */
+  async start(): Promise<number> {
+    const server = createServer((client) => {
+      if (this.cut) return client.destroy();
+      const upstream = createConnection(this.target);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** An outage: every open connection drops and new ones are refused until `restore`. */
+  cutOff(): void {
+    this.cut = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  restore(): void {
+    this.cut = false;
+  }
+
+  async close(): Promise<void> {
+    this.cutOff();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+}
