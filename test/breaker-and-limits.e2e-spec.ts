@@ -109,6 +109,11 @@ describe('provider limits', () => {
     } finally {
       for (const worker of workers) worker.child.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.exited));
+      // The rest of the batch would wait on the limit for minutes: suspend the tenant so any
+      // later worker (of another test file) fails those items at once instead of calling.
+      await ApiClient.admin(system.http)
+        .patch(`/v1/admin/tenants/${tenant.tenantId}`, { status: 'suspended' })
+        .expect(200);
     }
   }, 90_000);
 

@@ -24,6 +24,7 @@ export function testRunEnv(): Record<string, string> {
     RETRY_MAX_DELAY_MS: '500',
     WORKER_CONCURRENCY: '20',
     BREAKER_COOLDOWN_MS: '1000',
+    SHUTDOWN_GRACE_MS: '3000',
     // `tiny` has a platform budget small enough to spend in one test; `byok` no platform access.
     PLANS: JSON.stringify({
       pro: { monthly_token_budget: null, platform_connections: true },
