@@ -31,6 +31,7 @@ describe("tenant isolation: another tenant's ids are 404 on every route, and lis
     ['DELETE', '/v1/connections/:connection'],
     ['POST', '/v1/connections/:connection/test'],
     ['DELETE', '/v1/api-keys/:apiKey'],
+    ['POST', '/v1/batches/:batch/cancel'],
   ])('%s %s', async (method, template) => {
     const path = template.replace(/:(\w+)/g, (_, name: string) => ids[name]);
     const request =
@@ -53,7 +54,8 @@ describe("tenant isolation: another tenant's ids are 404 on every route, and lis
     expect(response.body.error.details[0].path).toBe('targets[0].connection_id');
   });
 
-  it('lists only its own connections, keys, routing and audit events', async () => {
+  it('lists only its own batches, connections, keys, routing and audit events', async () => {
+    expect((await other.get('/v1/batches').expect(200)).body.data).toEqual([]);
     expect((await other.get('/v1/connections').expect(200)).body.data).toEqual([]);
     const keys = (await other.get('/v1/api-keys').expect(200)).body.data;
     expect(keys.map((k: { name: string }) => k.name)).toEqual(['owner']);

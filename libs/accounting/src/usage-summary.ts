@@ -29,6 +29,12 @@ export class UsageSummaries {
     return rows.get(batchId) ?? { ...EMPTY };
   }
 
+  /** Usage per batch id, for listings. */
+  forBatches(tenantId: string, batchIds: string[]): Promise<Map<string, UsageSummary>> {
+    if (batchIds.length === 0) return Promise.resolve(new Map());
+    return this.sum(tenantId, 'a.batch_id IN (:...batchIds)', { batchIds }, 'a.batch_id');
+  }
+
   /** Usage per item id; items without attempts are absent from the map. */
   forItems(tenantId: string, itemIds: string[]): Promise<Map<string, UsageSummary>> {
     if (itemIds.length === 0) return Promise.resolve(new Map());

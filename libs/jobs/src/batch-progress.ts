@@ -3,26 +3,40 @@ import { BatchEntity, ItemEntity, TenantScope, type ItemStatus } from '@conduit/
 
 export type ItemCounts = Record<ItemStatus, number> & { total: number };
 
+function zeroCounts(): ItemCounts {
+  return { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+}
+
 /** Batch counts are derived from the items, so a duplicate job can never count an item twice. */
 @Injectable()
 export class BatchProgress {
   constructor(private readonly scope: TenantScope) {}
 
   async counts(tenantId: string, batchId: string): Promise<ItemCounts> {
+    return (await this.countsFor(tenantId, [batchId])).get(batchId) ?? zeroCounts();
+  }
+
+  /** Counts of several batches in one query. */
+  async countsFor(tenantId: string, batchIds: string[]): Promise<Map<string, ItemCounts>> {
+    const byBatch = new Map<string, ItemCounts>();
+    if (batchIds.length === 0) return byBatch;
     const rows = await this.scope
       .repository(ItemEntity, tenantId)
       .queryBuilder('i')
-      .select('i.status', 'status')
+      .select('i.batch_id', 'batch_id')
+      .addSelect('i.status', 'status')
       .addSelect('count(*)::int', 'count')
-      .andWhere('i.batch_id = :batchId', { batchId })
-      .groupBy('i.status')
-      .getRawMany<{ status: ItemStatus; count: number }>();
-    const counts: ItemCounts = { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
-    for (const { status, count } of rows) {
+      .andWhere('i.batch_id IN (:...batchIds)', { batchIds })
+      .groupBy('i.batch_id')
+      .addGroupBy('i.status')
+      .getRawMany<{ batch_id: string; status: ItemStatus; count: number }>();
+    for (const { batch_id: batchId, status, count } of rows) {
+      const counts = byBatch.get(batchId) ?? zeroCounts();
       counts[status] = count;
       counts.total += count;
+      byBatch.set(batchId, counts);
     }
-    return counts;
+    return byBatch;
   }
 
   /**

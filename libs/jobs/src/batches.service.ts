@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { UsageSummaries, type UsageSummary } from '@conduit/accounting';
-import { ConduitError } from '@conduit/common';
+import { ConduitError, ErrorCode } from '@conduit/common';
 import { AccessGate, AuditLog, type Actor } from '@conduit/tenancy';
 import { BatchEntity, ItemEntity, TenantScope, TERMINAL_ITEM_STATUSES, type ItemStatus } from '@conduit/db';
-import { In, MoreThan } from 'typeorm';
+import { In, MoreThan, QueryFailedError } from 'typeorm';
 import { validateItems, type SubmitBatchInput } from './batch-input';
 import { BatchProgress, type ItemCounts } from './batch-progress';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -49,13 +49,59 @@ export class BatchesService {
   ) {}
 
   /** Checks the gate and every item, stores batch and items in one transaction, then starts feeding them. */
-  async submit(submitter: Submitter, input: SubmitBatchInput): Promise<BatchDetails> {
+  async submit(submitter: Submitter, input: SubmitBatchInput, idempotencyKey?: string): Promise<BatchDetails> {
     this.gate.assertAllowed({ status: submitter.tenantStatus, plan: submitter.tenantPlan });
-    const items = validateItems(input.items);
     const { tenantId } = submitter;
+    const requestHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(input)).digest('hex') : null;
+    if (idempotencyKey) {
+      const earlier = await this.replay(tenantId, idempotencyKey, requestHash as string);
+      if (earlier) return earlier;
+    }
+    const items = validateItems(input.items);
     const itemIds = items.map(() => randomUUID());
 
-    const batch = await this.scope.transaction(async (manager) => {
+    let batch: BatchEntity;
+    try {
+      batch = await this.store(submitter, input, items, itemIds, idempotencyKey ?? null, requestHash);
+    } catch (error) {
+      // The same key submitted twice at once: the other request stored it first.
+      const replayed =
+        idempotencyKey &&
+        isUniqueViolation(error) &&
+        (await this.replay(tenantId, idempotencyKey, requestHash as string));
+      if (replayed) return replayed;
+      throw error;
+    }
+
+    await this.startFeeding(tenantId, batch.id);
+    const counts: ItemCounts = { ...emptyCounts(), total: items.length, queued: items.length };
+    return { batch, counts, usage: emptyUsage() };
+  }
+
+  /** The batch an earlier request with this key made; 409 if that request had another body. */
+  private async replay(
+    tenantId: string,
+    idempotencyKey: string,
+    requestHash: string,
+  ): Promise<BatchDetails | undefined> {
+    const earlier = await this.scope.repository(BatchEntity, tenantId).findOne({ idempotencyKey });
+    if (!earlier) return undefined;
+    if (earlier.requestHash !== requestHash) {
+      throw new ConduitError(ErrorCode.Conflict, 'this Idempotency-Key was used with a different request body');
+    }
+    return this.get(tenantId, earlier.id);
+  }
+
+  private store(
+    submitter: Submitter,
+    input: SubmitBatchInput,
+    items: ReturnType<typeof validateItems>,
+    itemIds: string[],
+    idempotencyKey: string | null,
+    requestHash: string | null,
+  ): Promise<BatchEntity> {
+    const { tenantId } = submitter;
+    return this.scope.transaction(async (manager) => {
       const [created] = await this.scope.repository(BatchEntity, tenantId, manager).insert([
         {
           apiKeyId: submitter.apiKeyId,
@@ -64,6 +110,8 @@ export class BatchesService {
           itemCount: items.length,
           webhookUrl: input.webhook_url ?? null,
           metadata: input.metadata ?? {},
+          idempotencyKey,
+          requestHash,
         },
       ]);
       const rows = this.scope.repository(ItemEntity, tenantId, manager);
@@ -93,10 +141,59 @@ export class BatchesService {
       );
       return created;
     });
+  }
 
-    await this.startFeeding(tenantId, batch.id);
-    const counts: ItemCounts = { ...emptyCounts(), total: items.length, queued: items.length };
-    return { batch, counts, usage: emptyUsage() };
+  /** Queued items are cancelled at once; running ones finish; the batch goes cancelling → cancelled. */
+  async cancel(actor: Submitter, batchId: string): Promise<BatchDetails> {
+    const { tenantId } = actor;
+    await this.scope.transaction(async (manager) => {
+      const batches = this.scope.repository(BatchEntity, tenantId, manager);
+      const batch = await batches.findOne({ id: batchId });
+      if (!batch) throw ConduitError.notFound('batch');
+      if (batch.status !== 'in_progress') return;
+      await batches.update({ id: batchId, status: 'in_progress' }, { status: 'cancelling' });
+      const cancelled = await this.scope
+        .repository(ItemEntity, tenantId, manager)
+        .update({ batchId, status: 'queued' }, { status: 'cancelled', completedAt: new Date() });
+      await this.audit.record(
+        actor,
+        {
+          tenantId,
+          action: 'batch.cancel',
+          targetType: 'batch',
+          targetId: batchId,
+          change: { cancelled_items: cancelled },
+        },
+        manager,
+      );
+    });
+    await this.progress.completeIfDone(tenantId, batchId);
+    return this.get(tenantId, batchId);
+  }
+
+  /** The tenant's batches, newest first; `after` is the id of the last batch of the previous page. */
+  async list(tenantId: string, options: { after?: string; limit: number }): Promise<BatchDetails[]> {
+    const query = this.scope.repository(BatchEntity, tenantId).queryBuilder('b');
+    if (options.after) {
+      query.andWhere('(b.created_at, b.id) < (SELECT created_at, id FROM batches WHERE id = :after)', {
+        after: options.after,
+      });
+    }
+    const batches = await query
+      .orderBy('b.created_at', 'DESC')
+      .addOrderBy('b.id', 'DESC')
+      .limit(options.limit)
+      .getMany();
+    const ids = batches.map((b) => b.id);
+    const [counts, usage] = await Promise.all([
+      this.progress.countsFor(tenantId, ids),
+      this.usage.forBatches(tenantId, ids),
+    ]);
+    return batches.map((batch) => ({
+      batch,
+      counts: counts.get(batch.id) ?? emptyCounts(),
+      usage: usage.get(batch.id) ?? emptyUsage(),
+    }));
   }
 
   /**
@@ -179,6 +276,10 @@ export class BatchesService {
       after = page[page.length - 1].position;
     }
   }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
 }
 
 function emptyCounts(): ItemCounts {

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { decodeIdCursor, encodeIdCursor, validationError } from '@conduit/common';
 import { ITEM_STATUSES } from '@conduit/db';
 import { BatchesService, submitBatchSchema, type SubmitBatchInput } from '@conduit/jobs';
 
@@ -17,12 +18,41 @@ const itemsQuery = paginationQuery.extend({ status: z.enum(ITEM_STATUSES).option
 export class BatchesController {
   constructor(private readonly batches: BatchesService) {}
 
+  /** With `Idempotency-Key`, the same key and body return the same batch; another body is 409. */
   @Post('batches')
   @HttpCode(HttpStatus.ACCEPTED)
-  async submit(@Caller() caller: TenantCaller, @Body(new ZodPipe(submitBatchSchema)) body: SubmitBatchInput) {
-    const submitted = await this.batches.submit(caller, body);
+  async submit(
+    @Caller() caller: TenantCaller,
+    @Body(new ZodPipe(submitBatchSchema)) body: SubmitBatchInput,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ) {
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+      throw validationError([{ path: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
+    }
+    const submitted = await this.batches.submit(caller, body, idempotencyKey);
     const { id, status, counts, created_at } = presentBatch(submitted);
     return { id, object: 'batch', status, counts, created_at };
+  }
+
+  @Get('batches')
+  async list(
+    @Caller() caller: TenantCaller,
+    @Query(new ZodPipe(paginationQuery)) query: z.infer<typeof paginationQuery>,
+  ) {
+    const batches = await this.batches.list(caller.tenantId, {
+      after: decodeIdCursor(query.cursor),
+      limit: query.limit + 1,
+    });
+    const page = batches.slice(0, query.limit);
+    const more = batches.length > query.limit;
+    return { data: page.map(presentBatch), next_cursor: more ? encodeIdCursor(page[page.length - 1].batch.id) : null };
+  }
+
+  /** Queued items are cancelled at once; running ones finish; then the batch is `cancelled`. */
+  @Post('batches/:id/cancel')
+  @HttpCode(HttpStatus.OK)
+  async cancel(@Caller() caller: TenantCaller, @Param('id', new UuidParam('batch')) id: string) {
+    return presentBatch(await this.batches.cancel(caller, id));
   }
 
   @Get('batches/:id')
