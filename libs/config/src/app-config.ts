@@ -15,7 +15,13 @@ export class ConfigError extends Error {
 /** The typed configuration, validated once at boot. Inject it; never read process.env elsewhere. */
 export class AppConfig {
   readonly nodeEnv: NodeEnv;
-  readonly http: { port: number; logLevel: Parsed<'http'>['LOG_LEVEL']; bodyLimit: string; logFile?: string };
+  readonly http: {
+    port: number;
+    logLevel: Parsed<'http'>['LOG_LEVEL'];
+    bodyLimit: string;
+    jsonLinesLimitBytes: number;
+    logFile?: string;
+  };
   readonly database: { url: string; migrate: boolean; poolSize: number };
   readonly queue: { redisUrl: string; prefix: string };
   readonly auth: { platformAdminToken: string; operatorUser: string; operatorPassword: string };
@@ -39,7 +45,9 @@ export class AppConfig {
     reconcilerGraceMs: number;
   };
   readonly tenancy: { plans: ReadonlyMap<string, PlanRules> };
+  readonly webhooks: { maxAttempts: number; backoffMs: number; timeoutMs: number };
   readonly demo: { seed: boolean };
+  readonly operations: { rateLimitPerMinute: number; metricsPort?: number };
 
   constructor(env: NodeJS.ProcessEnv) {
     const problems: string[] = [];
@@ -69,10 +77,18 @@ export class AppConfig {
     const routing = parse('routing');
     const scheduling = parse('scheduling');
     const tenancy = parse('tenancy');
+    const webhooks = parse('webhooks');
     const demo = parse('demo');
+    const operations = parse('operations');
     if (problems.length > 0) throw new ConfigError(problems);
 
-    this.http = { port: http.PORT, logLevel: http.LOG_LEVEL, bodyLimit: http.BODY_LIMIT, logFile: http.LOG_FILE };
+    this.http = {
+      port: http.PORT,
+      logLevel: http.LOG_LEVEL,
+      bodyLimit: http.BODY_LIMIT,
+      jsonLinesLimitBytes: http.JSONL_BODY_LIMIT_MB * 1024 * 1024,
+      logFile: http.LOG_FILE,
+    };
     this.database = { url: database.DATABASE_URL, migrate: database.DB_MIGRATE, poolSize: database.DB_POOL_SIZE };
     this.queue = { redisUrl: queue.REDIS_URL, prefix: queue.QUEUE_PREFIX };
     this.auth = {
@@ -113,7 +129,16 @@ export class AppConfig {
       reconcilerGraceMs: scheduling.RECONCILER_GRACE_MS,
     };
     this.tenancy = { plans: new Map(Object.entries(tenancy.PLANS)) };
+    this.webhooks = {
+      maxAttempts: webhooks.WEBHOOK_MAX_ATTEMPTS,
+      backoffMs: webhooks.WEBHOOK_BACKOFF_MS,
+      timeoutMs: webhooks.WEBHOOK_TIMEOUT_MS,
+    };
     this.demo = { seed: demo.DEMO_SEED };
+    this.operations = {
+      rateLimitPerMinute: operations.API_RATE_LIMIT_PER_MINUTE,
+      metricsPort: operations.METRICS_PORT,
+    };
   }
 
   get isDevelopment(): boolean {

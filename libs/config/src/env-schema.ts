@@ -77,6 +77,7 @@ export const sectionSchemas = (isDev: boolean) => ({
     PORT: int(3000, 1, 65535),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BODY_LIMIT: z.string().default('10mb'),
+    JSONL_BODY_LIMIT_MB: int(256, 1, 4_096),
     LOG_FILE: z.string().min(1).optional(),
   }),
   database: z.object({
@@ -132,8 +133,21 @@ export const sectionSchemas = (isDev: boolean) => ({
   tenancy: z.object({
     PLANS: plans,
   }),
+  webhooks: z.object({
+    /** Tries per webhook delivery (the first included) before it is marked failed. */
+    WEBHOOK_MAX_ATTEMPTS: int(8, 1, 50),
+    /** First retry delay; doubles each time (BullMQ exponential backoff). */
+    WEBHOOK_BACKOFF_MS: int(1_000, 1, 3_600_000),
+    WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
+  }),
   demo: z.object({
     DEMO_SEED: bool(isDev),
+  }),
+  operations: z.object({
+    /** Requests a minute per API key on tenant routes; 0 turns the limit off. */
+    API_RATE_LIMIT_PER_MINUTE: int(600, 0, 1_000_000),
+    /** When set, the worker serves `GET /metrics` on this port (operator basic auth). */
+    METRICS_PORT: z.coerce.number({ error: 'must be a number' }).int().min(1).max(65535).optional(),
   }),
 });
 

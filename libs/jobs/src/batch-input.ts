@@ -38,48 +38,51 @@ export interface ValidItem {
 }
 
 /**
+ * Checks items one at a time against their task kinds, remembering custom ids to refuse
+ * repeats. `where` names an item in messages: `items[3]` for JSON bodies, `line 4` for JSON Lines.
+ */
+export class ItemChecker {
+  private readonly seen = new Map<string, string>();
+
+  check(raw: unknown, where: string): { item: ValidItem } | { problems: ErrorDetail[] } {
+    const envelope = itemEnvelope.safeParse(raw);
+    if (!envelope.success) return { problems: issuesToDetails(envelope.error.issues, [where]) };
+    const { custom_id: customId, task: kind, input } = envelope.data;
+    const problems: ErrorDetail[] = [];
+    const first = this.seen.get(customId);
+    if (first !== undefined) {
+      problems.push({ path: `${where}.custom_id`, code: 'duplicate', message: `repeats ${first}.custom_id` });
+    } else {
+      this.seen.set(customId, where);
+    }
+    const task = getTask(kind);
+    if (!task) {
+      problems.push({
+        path: `${where}.task`,
+        code: 'unsupported_task',
+        message: `"${kind}" is not a task (tasks: ${TASK_KINDS.join(', ')})`,
+      });
+      return { problems };
+    }
+    const parsed = task.inputSchema.safeParse(input);
+    if (!parsed.success) problems.push(...issuesToDetails(parsed.error.issues, [where, 'input']));
+    return problems.length > 0 ? { problems } : { item: { customId, task: kind, input: parsed.data } };
+  }
+}
+
+/**
  * Checks every item against its task kind and returns them all, or throws one
  * `validation_failed` naming every bad item, so nothing of a bad batch is ever stored.
  */
 export function validateItems(items: readonly unknown[]): ValidItem[] {
+  const checker = new ItemChecker();
   const details: ErrorDetail[] = [];
   const valid: ValidItem[] = [];
-  const seen = new Map<string, number>();
-
   items.forEach((raw, index) => {
-    const envelope = itemEnvelope.safeParse(raw);
-    if (!envelope.success) {
-      details.push(...issuesToDetails(envelope.error.issues, ['items', index]));
-      return;
-    }
-    const { custom_id: customId, task: kind, input } = envelope.data;
-    const first = seen.get(customId);
-    if (first !== undefined) {
-      details.push({
-        path: `items[${index}].custom_id`,
-        code: 'duplicate',
-        message: `repeats items[${first}].custom_id`,
-      });
-    }
-    seen.set(customId, first ?? index);
-
-    const task = getTask(kind);
-    if (!task) {
-      details.push({
-        path: `items[${index}].task`,
-        code: 'unsupported_task',
-        message: `"${kind}" is not a task (tasks: ${TASK_KINDS.join(', ')})`,
-      });
-      return;
-    }
-    const parsed = task.inputSchema.safeParse(input);
-    if (!parsed.success) {
-      details.push(...issuesToDetails(parsed.error.issues, ['items', index, 'input']));
-      return;
-    }
-    valid.push({ customId, task: kind, input: parsed.data });
+    const checked = checker.check(raw, `items[${index}]`);
+    if ('item' in checked) valid.push(checked.item);
+    else details.push(...checked.problems);
   });
-
   if (details.length > 0) throw validationError(details);
   return valid;
 }

@@ -1,11 +1,13 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
-import { decodeIdCursor, encodeIdCursor, validationError } from '@conduit/common';
+import { Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { decodeIdCursor, encodeIdCursor, parseOrThrow, validationError } from '@conduit/common';
+import { AppConfig } from '@conduit/config';
 import { ITEM_STATUSES } from '@conduit/db';
 import { BatchesService, submitBatchSchema, type SubmitBatchInput } from '@conduit/jobs';
 
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
+import { bodyLines, isJsonLines } from '../http/json-lines';
 import { paginationQuery } from '../http/pagination';
 import { UuidParam } from '../http/uuid-param.pipe';
 import { ZodPipe } from '../http/zod.pipe';
@@ -13,23 +15,54 @@ import { presentBatch, presentItem, presentResultLine } from './batch.presenter'
 
 const itemsQuery = paginationQuery.extend({ status: z.enum(ITEM_STATUSES).optional() });
 
+/** A JSON Lines upload's batch fields, as query parameters (`metadata` as a JSON object string). */
+const linesQuery = submitBatchSchema.omit({ items: true, metadata: true }).extend({
+  metadata: z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(submitBatchSchema.shape.metadata.unwrap())
+    .optional(),
+});
+
 @Controller('v1')
 @TenantRoute('member')
 export class BatchesController {
-  constructor(private readonly batches: BatchesService) {}
+  constructor(
+    private readonly batches: BatchesService,
+    private readonly config: AppConfig,
+  ) {}
 
-  /** With `Idempotency-Key`, the same key and body return the same batch; another body is 409. */
+  /**
+   * A JSON body `{items, ...}`, or JSON Lines (`application/x-ndjson`, one item per line, the batch
+   * fields as query parameters). With `Idempotency-Key`, the same key and body return the same
+   * batch; another body is 409.
+   */
   @Post('batches')
   @HttpCode(HttpStatus.ACCEPTED)
   async submit(
     @Caller() caller: TenantCaller,
-    @Body(new ZodPipe(submitBatchSchema)) body: SubmitBatchInput,
+    @Req() request: Request,
+    @Query() query: unknown,
     @Headers('idempotency-key') idempotencyKey?: string,
   ) {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       throw validationError([{ path: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
     }
-    const submitted = await this.batches.submit(caller, body, idempotencyKey);
+    const submitted = isJsonLines(request)
+      ? await this.batches.submitLines(
+          caller,
+          bodyLines(request, this.config.http.jsonLinesLimitBytes),
+          parseOrThrow(linesQuery, query),
+          idempotencyKey,
+        )
+      : await this.batches.submit(caller, parseOrThrow(submitBatchSchema, request.body ?? {}), idempotencyKey);
     const { id, status, counts, created_at } = presentBatch(submitted);
     return { id, object: 'batch', status, counts, created_at };
   }

@@ -1,0 +1,83 @@
+import { DataSource } from 'typeorm';
+import { ApiClient } from './support/api-client';
+import { startSystem, type TestSystem } from './support/test-system';
+
+const line = (i: number) =>
+  JSON.stringify({ custom_id: `row-${i}`, task: 'summarization', input: { text: `Row ${i}.` } });
+
+describe('JSON Lines ingest', () => {
+  const savedLimit = process.env.JSONL_BODY_LIMIT_MB;
+  let system: TestSystem;
+  let tenant: ApiClient;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    process.env.JSONL_BODY_LIMIT_MB = '2';
+    system = await startSystem({ worker: false });
+    tenant = await ApiClient.newTenant(system.http);
+    db = system.api.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await system.close();
+    if (savedLimit === undefined) delete process.env.JSONL_BODY_LIMIT_MB;
+    else process.env.JSONL_BODY_LIMIT_MB = savedLimit;
+  });
+
+  const upload = (body: string, query = '') =>
+    tenant.post(`/v1/batches${query}`).set('Content-Type', 'application/x-ndjson').send(body);
+
+  it('accepts a batch larger than one insert chunk, in order, with batch fields from the query', async () => {
+    const rows = 5_000;
+    const body = `${Array.from({ length: rows }, (_, i) => line(i)).join('\n')}\n`;
+    const metadata = encodeURIComponent(JSON.stringify({ source: 'export.jsonl' }));
+    const response = await upload(body, `?user=u-7&metadata=${metadata}`).expect(202);
+    expect(response.body.counts).toMatchObject({ total: rows, queued: rows });
+
+    const batch = (await tenant.get(`/v1/batches/${response.body.id}`).expect(200)).body;
+    expect(batch).toMatchObject({ user: 'u-7', metadata: { source: 'export.jsonl' }, counts: { total: rows } });
+    const [stored] = await db.query(
+      `SELECT count(*)::int AS n, min(position) AS first, max(position) AS last,
+              bool_and(custom_id = 'row-' || position) AS in_order
+         FROM items WHERE batch_id = $1`,
+      [response.body.id],
+    );
+    expect(stored).toEqual({ n: rows, first: 0, last: rows - 1, in_order: true });
+  });
+
+  it('refuses the whole upload naming every bad line, and stores nothing', async () => {
+    const before = (await db.query('SELECT count(*)::int AS n FROM items'))[0].n;
+    const body = [
+      line(1),
+      line(2),
+      '{"custom_id": "broken", ',
+      line(4),
+      '',
+      JSON.stringify({ custom_id: 'row-6', task: 'summarization', input: {} }),
+      line(1),
+    ].join('\n');
+    const response = await upload(body).expect(400);
+    expect(response.body.error.code).toBe('validation_failed');
+    const paths = response.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(['line 3', 'line 6.input.text', 'line 7.custom_id']);
+    expect((await db.query('SELECT count(*)::int AS n FROM items'))[0].n).toBe(before);
+  });
+
+  it('refuses an upload over the size limit with 413, and stores nothing', async () => {
+    const before = (await db.query('SELECT count(*)::int AS n FROM batches'))[0].n;
+    const big = `${Array.from({ length: 30_000 }, (_, i) => line(i)).join('\n')}\n`; // > 2 MB
+    const response = await upload(big).expect(413);
+    expect(response.body.error.code).toBe('payload_too_large');
+    expect((await db.query('SELECT count(*)::int AS n FROM batches'))[0].n).toBe(before);
+  });
+
+  it('replays the same upload for the same Idempotency-Key, and refuses another with 409', async () => {
+    const body = [line(1), line(2)].join('\n');
+    const first = await upload(body).set('Idempotency-Key', 'jsonl-1').expect(202);
+    const again = await upload(body).set('Idempotency-Key', 'jsonl-1').expect(202);
+    expect(again.body.id).toBe(first.body.id);
+    await upload([line(1), line(3)].join('\n'))
+      .set('Idempotency-Key', 'jsonl-1')
+      .expect(409);
+  });
+});
