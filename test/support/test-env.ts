@@ -20,6 +20,8 @@ export function testRunEnv(): Record<string, string> {
     VAULT_KEYS: `test:${randomBytes(32).toString('base64')}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DEMO_SEED: 'false',
+    // High enough that no test trips it; operations.e2e-spec boots a system with a low one.
+    API_RATE_LIMIT_PER_MINUTE: '1000000',
     RETRY_BASE_DELAY_MS: '20',
     RETRY_MAX_DELAY_MS: '500',
     WORKER_CONCURRENCY: '20',

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AccountingModule } from '@conduit/accounting';
 import { ConfigModule } from '@conduit/config';
 import { DbModule } from '@conduit/db';
 import { RedisModule } from '@conduit/redis';
 import { JobsModule } from '@conduit/jobs';
-import { LoggingModule } from '@conduit/observability';
+import { LoggingModule, MetricsModule } from '@conduit/observability';
 import { ProvidersModule } from '@conduit/providers';
 import { RoutingModule } from '@conduit/routing';
 import { TenancyModule } from '@conduit/tenancy';
@@ -17,22 +18,32 @@ import { ConnectionsController } from './connections/connections.controller';
 import { DemoSeeder } from './demo-seeder';
 import { HealthController } from './health/health.controller';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { ApiRateLimiter } from './http/api-rate-limiter';
 import { MeController } from './me/me.controller';
+import { DocsController } from './operations/docs.controller';
+import { MetricsController } from './operations/metrics.controller';
 import { RoutingController } from './routing/routing.controller';
+import { WebhookDeliveriesController, WebhookSecretController } from './webhooks/webhooks.controller';
+import { ConnectionPricesController } from './usage/connection-prices.controller';
+import { UsageController } from './usage/usage.controller';
 
 @Module({
   imports: [
     ConfigModule.forRoot(),
     LoggingModule,
+    MetricsModule,
     DbModule,
     RedisModule,
     TenancyModule,
     ProvidersModule,
     RoutingModule,
     JobsModule,
+    AccountingModule,
   ],
   controllers: [
     HealthController,
+    MetricsController,
+    DocsController,
     AdminTenantsController,
     AdminConnectionsController,
     MeController,
@@ -41,7 +52,11 @@ import { RoutingController } from './routing/routing.controller';
     ConnectionsController,
     RoutingController,
     BatchesController,
+    WebhookSecretController,
+    WebhookDeliveriesController,
+    UsageController,
+    ConnectionPricesController,
   ],
-  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }, DemoSeeder],
+  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }, DemoSeeder, ApiRateLimiter],
 })
 export class ApiModule {}

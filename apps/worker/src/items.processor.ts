@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@conduit/config';
-import { ITEMS_QUEUE, JobName, parseJobData, RunItemUseCase, type RunItemResult } from '@conduit/jobs';
+import { ITEMS_QUEUE, JobName, parseJobData, RunItemUseCase, type JobNameOn, type RunItemResult } from '@conduit/jobs';
 import type { Job } from 'bullmq';
 
 type Handler = (data: unknown) => Promise<RunItemResult>;
@@ -12,8 +12,8 @@ type Handler = (data: unknown) => Promise<RunItemResult>;
 @Processor(ITEMS_QUEUE, { autorun: false })
 export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ItemsProcessor.name);
-  // A Record over JobName: the compiler refuses a job name without a handler.
-  private readonly handlers: Record<JobName, Handler>;
+  // A Record over this queue's job names: the compiler refuses a job name without a handler.
+  private readonly handlers: Record<JobNameOn<typeof ITEMS_QUEUE>, Handler>;
 
   constructor(
     runItem: RunItemUseCase,
@@ -53,7 +53,7 @@ export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap
   }
 
   process(job: Job): Promise<RunItemResult> {
-    const handler = this.handlers[job.name as JobName];
+    const handler = this.handlers[job.name as JobNameOn<typeof ITEMS_QUEUE>];
     if (!handler) throw new Error(`no handler for job "${job.name}"`);
     return handler(job.data);
   }

@@ -3,11 +3,13 @@ import { ConfigModule } from '@conduit/config';
 import { DbModule } from '@conduit/db';
 import { RedisModule } from '@conduit/redis';
 import { JobsModule, SchedulerService } from '@conduit/jobs';
-import { LoggingModule } from '@conduit/observability';
+import { LoggingModule, MetricsModule } from '@conduit/observability';
 import { ItemsProcessor } from './items.processor';
+import { WebhooksProcessor } from './webhooks.processor';
+import { WorkerMetricsServer } from './worker-metrics-server';
 
 @Module({
-  imports: [ConfigModule.forRoot(), LoggingModule, DbModule, RedisModule, JobsModule],
-  providers: [ItemsProcessor, SchedulerService],
+  imports: [ConfigModule.forRoot(), LoggingModule, MetricsModule, DbModule, RedisModule, JobsModule],
+  providers: [ItemsProcessor, WebhooksProcessor, SchedulerService, WorkerMetricsServer],
 })
 export class WorkerModule {}

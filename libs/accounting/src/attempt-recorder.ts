@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AttemptEntity, TenantScope } from '@conduit/db';
 import { ZERO_USAGE, type TokenUsage } from '@conduit/providers';
+import { PriceTable, type PricedCall } from './price-table';
 
 /** Outcome of a call that was sent but whose answer never came back to us (the worker died). */
 export const IN_FLIGHT = 'in_flight';
@@ -24,6 +25,8 @@ export interface AttemptEnd {
   latencyMs: number;
   usage?: TokenUsage;
   providerCost?: number;
+  /** What was called, to price the usage from the price table (`cost`); without it cost stays 0. */
+  pricing?: PricedCall;
 }
 
 /**
@@ -33,7 +36,12 @@ export interface AttemptEnd {
  */
 @Injectable()
 export class AttemptRecorder {
-  constructor(private readonly scope: TenantScope) {}
+  private readonly logger = new Logger(AttemptRecorder.name);
+
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly prices: PriceTable,
+  ) {}
 
   /** Records that a call is about to go out; returns the id to finish it with. */
   async start(attempt: AttemptStart): Promise<string> {
@@ -54,17 +62,30 @@ export class AttemptRecorder {
   }
 
   async finish(tenantId: string, id: string, end: AttemptEnd): Promise<void> {
+    const usage = end.usage ?? ZERO_USAGE;
+    const cost = end.pricing ? await this.costOf(end.pricing, usage) : 0;
     await this.scope.repository(AttemptEntity, tenantId).update(
       { id },
       {
         outcome: end.outcome,
         httpStatus: end.httpStatus ?? null,
         latencyMs: Math.round(end.latencyMs),
-        ...usageColumns(end.usage ?? ZERO_USAGE),
-        // Priced once the price table lands; until then only a provider-reported cost is known.
+        ...usageColumns(usage),
+        // Our estimate from the price table; the provider's own figure (if it gives one) beside it.
+        cost: cost.toFixed(8),
         providerCost: end.providerCost === undefined ? null : String(end.providerCost),
       },
     );
+  }
+
+  /** A price lookup that fails never loses the attempt: it is recorded at cost 0 and logged. */
+  private async costOf(call: PricedCall, usage: TokenUsage): Promise<number> {
+    try {
+      return await this.prices.costOf(call, usage);
+    } catch (error) {
+      this.logger.warn(`Could not price a call to "${call.model}": ${(error as Error).message}`);
+      return 0;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BatchEntity, ItemEntity, TenantScope, type ItemStatus } from '@conduit/db';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
 export type ItemCounts = Record<ItemStatus, number> & { total: number };
 
@@ -10,7 +11,10 @@ function zeroCounts(): ItemCounts {
 /** Batch counts are derived from the items, so a duplicate job can never count an item twice. */
 @Injectable()
 export class BatchProgress {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly webhooks: WebhookDispatcher,
+  ) {}
 
   async counts(tenantId: string, batchId: string): Promise<ItemCounts> {
     return (await this.countsFor(tenantId, [batchId])).get(batchId) ?? zeroCounts();
@@ -54,6 +58,8 @@ export class BatchProgress {
       .andWhere(`status IN ('in_progress', 'cancelling')`)
       .andWhere(`NOT EXISTS (SELECT 1 FROM items i WHERE i.batch_id = :batchId AND i.status IN ('queued', 'running'))`)
       .execute();
-    return (result.affected ?? 0) > 0;
+    const closed = (result.affected ?? 0) > 0;
+    if (closed) await this.webhooks.batchClosed(tenantId, batchId); // never throws
+    return closed;
   }
 }

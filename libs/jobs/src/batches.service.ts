@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { UsageSummaries, type UsageSummary } from '@conduit/accounting';
 import { ConduitError, ErrorCode, validationError, type ErrorDetail } from '@conduit/common';
+import { AppConfig } from '@conduit/config';
 import { AccessGate, AuditLog, type Actor } from '@conduit/tenancy';
 import {
   BatchEntity,
@@ -16,6 +17,7 @@ import { ItemChecker, validateItems, type SubmitBatchInput, type ValidItem } fro
 import { BatchProgress, type ItemCounts } from './batch-progress';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ItemFeeder } from './scheduling/item-feeder';
+import { assertWebhookUrlAllowed } from './webhooks/webhook-url';
 
 const INSERT_CHUNK = 1_000;
 /** A JSON Lines batch holds at most this many items. */
@@ -57,11 +59,13 @@ export class BatchesService {
     private readonly usage: UsageSummaries,
     private readonly gate: AccessGate,
     private readonly audit: AuditLog,
+    private readonly config: AppConfig,
   ) {}
 
   /** Checks the gate and every item, stores batch and items in one transaction, then starts feeding them. */
   async submit(submitter: Submitter, input: SubmitBatchInput, idempotencyKey?: string): Promise<BatchDetails> {
     this.gate.assertAllowed({ status: submitter.tenantStatus, plan: submitter.tenantPlan });
+    assertWebhookUrlAllowed(input.webhook_url, this.config.egress);
     const { tenantId } = submitter;
     const requestHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(input)).digest('hex') : null;
     if (idempotencyKey) {
@@ -101,6 +105,7 @@ export class BatchesService {
     idempotencyKey?: string,
   ): Promise<BatchDetails> {
     this.gate.assertAllowed({ status: submitter.tenantStatus, plan: submitter.tenantPlan });
+    assertWebhookUrlAllowed(envelope.webhook_url, this.config.egress);
     const { tenantId } = submitter;
     const hash = createHash('sha256').update(JSON.stringify(envelope));
     const stored = await this.scope

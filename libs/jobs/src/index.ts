@@ -8,10 +8,14 @@ export { submitBatchSchema, validateItems, MAX_ITEMS_PER_JSON_BATCH, type Submit
 export type { ItemCounts } from './batch-progress';
 export {
   ITEMS_QUEUE,
+  WEBHOOKS_QUEUE,
+  JOB_QUEUES,
   JobName,
   JOB_SCHEMAS,
   DEFAULT_JOB_OPTIONS,
   parseJobData,
   type JobData,
   type ConduitJob,
+  type JobNameOn,
 } from './job-catalogue';
+export * from './webhooks';

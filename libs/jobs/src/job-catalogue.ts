@@ -7,14 +7,27 @@ import { z } from 'zod';
  * Payloads carry ids only: never an input text, never a secret.
  */
 export const ITEMS_QUEUE = 'items';
+/** Webhook deliveries: their own queue, so slow receivers never hold up items. */
+export const WEBHOOKS_QUEUE = 'webhooks';
 
 export enum JobName {
   RunItem = 'item.run',
+  DeliverWebhook = 'webhook.deliver',
 }
 
 export const JOB_SCHEMAS = {
   [JobName.RunItem]: z.strictObject({ tenantId: z.uuid(), itemId: z.uuid() }),
+  [JobName.DeliverWebhook]: z.strictObject({ tenantId: z.uuid(), batchId: z.uuid(), deliveryId: z.uuid() }),
 } satisfies Record<JobName, z.ZodType>;
+
+/** The queue each job goes to; a processor handles exactly the names of its queue. */
+export const JOB_QUEUES = {
+  [JobName.RunItem]: ITEMS_QUEUE,
+  [JobName.DeliverWebhook]: WEBHOOKS_QUEUE,
+} as const satisfies Record<JobName, string>;
+
+/** The job names that go to `queue`. */
+export type JobNameOn<Q extends string> = { [N in JobName]: (typeof JOB_QUEUES)[N] extends Q ? N : never }[JobName];
 
 export type JobData<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
 

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { AttemptRecorder } from '@conduit/accounting';
 import { AppConfig } from '@conduit/config';
+import { metrics } from '@conduit/observability';
 import type { ConnectionLimits, RoutingTarget } from '@conduit/db';
 import {
   ProviderError,
@@ -157,14 +158,18 @@ export class TargetRunner {
       outcome: string,
       spent: { usage?: CompletionResult['usage']; providerCost?: number },
       httpStatus?: number,
-    ) =>
-      this.attempts.finish(job.tenantId, attemptId, {
+    ) => {
+      const latencyMs = performance.now() - started;
+      metrics.observeCall({ tenantId: job.tenantId, kind: connection.kind, outcome, latencyMs, usage: spent.usage });
+      return this.attempts.finish(job.tenantId, attemptId, {
         outcome,
         httpStatus,
-        latencyMs: performance.now() - started,
+        latencyMs,
         usage: spent.usage,
         providerCost: spent.providerCost,
+        pricing: { connectionId: connection.id, providerKind: connection.kind, model: target.model },
       });
+    };
 
     let completion: CompletionResult;
     try {

@@ -9,12 +9,12 @@ import { UuidParam } from '../http/uuid-param.pipe';
 import { ZodPipe } from '../http/zod.pipe';
 import { presentTenant } from './tenant.presenter';
 
-const createTenantBody = z.strictObject({
+export const createTenantBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   plan: z.string().trim().min(1).max(64),
 });
 
-const updateTenantBody = z
+export const updateTenantBody = z
   .strictObject({ status: z.enum(TENANT_STATUSES).optional(), plan: z.string().trim().min(1).max(64).optional() })
   .refine((body) => body.status !== undefined || body.plan !== undefined, 'give status or plan');
 

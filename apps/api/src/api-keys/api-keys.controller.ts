@@ -6,7 +6,7 @@ import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators'
 import { UuidParam } from '../http/uuid-param.pipe';
 import { ZodPipe } from '../http/zod.pipe';
 
-const createKeyBody = z.strictObject({
+export const createKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   role: z.enum(API_KEY_ROLES),
 });

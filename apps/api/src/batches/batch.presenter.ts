@@ -1,19 +1,10 @@
 import type { UsageSummary } from '@conduit/accounting';
-import type { BatchDetails, ItemDetails } from '@conduit/jobs';
+import { batchView, type BatchDetails, type ItemDetails } from '@conduit/jobs';
 
 /** Public shapes of batches and items (API.md). Only these functions decide what leaves the API. */
-export function presentBatch({ batch, counts, usage }: BatchDetails) {
-  return {
-    id: batch.id,
-    object: 'batch',
-    status: batch.status,
-    counts,
-    usage: { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens, cost: usage.cost },
-    user: batch.endUser,
-    metadata: batch.metadata,
-    created_at: batch.createdAt.toISOString(),
-    completed_at: batch.completedAt?.toISOString() ?? null,
-  };
+// The batch object lives in @conduit/jobs (`batchView`): completion webhooks carry the same JSON.
+export function presentBatch(details: BatchDetails) {
+  return batchView(details);
 }
 
 export function presentItem({ item, usage }: ItemDetails) {

@@ -2,7 +2,7 @@ import { Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Req
 import { decodeIdCursor, encodeIdCursor, parseOrThrow, validationError } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { ITEM_STATUSES } from '@conduit/db';
-import { BatchesService, submitBatchSchema, type SubmitBatchInput } from '@conduit/jobs';
+import { BatchesService, submitBatchSchema } from '@conduit/jobs';
 
 import type { Request, Response } from 'express';
 import { z } from 'zod';
@@ -13,7 +13,7 @@ import { UuidParam } from '../http/uuid-param.pipe';
 import { ZodPipe } from '../http/zod.pipe';
 import { presentBatch, presentItem, presentResultLine } from './batch.presenter';
 
-const itemsQuery = paginationQuery.extend({ status: z.enum(ITEM_STATUSES).optional() });
+export const itemsQuery = paginationQuery.extend({ status: z.enum(ITEM_STATUSES).optional() });
 
 /** A JSON Lines upload's batch fields, as query parameters (`metadata` as a JSON object string). */
 const linesQuery = submitBatchSchema.omit({ items: true, metadata: true }).extend({

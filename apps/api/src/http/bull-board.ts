@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { INestApplication } from '@nestjs/common';
 import { getQueueToken } from '@nestjs/bullmq';
 import { AppConfig } from '@conduit/config';
-import { ITEMS_QUEUE } from '@conduit/jobs';
+import { ITEMS_QUEUE, WEBHOOKS_QUEUE } from '@conduit/jobs';
 import type { Queue } from 'bullmq';
 import basicAuth from 'express-basic-auth';
 
@@ -17,7 +17,7 @@ export const BULL_BOARD_PATH = '/admin/queues';
 export function mountBullBoard(app: INestApplication): void {
   const config = app.get(AppConfig);
   const serverAdapter = new ExpressAdapter().setBasePath(BULL_BOARD_PATH);
-  const queues = [app.get<Queue>(getQueueToken(ITEMS_QUEUE))];
+  const queues = [ITEMS_QUEUE, WEBHOOKS_QUEUE].map((name) => app.get<Queue>(getQueueToken(name)));
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter });
   app.use(
     BULL_BOARD_PATH,

@@ -7,7 +7,7 @@ import { paginationQuery } from '../http/pagination';
 import { ZodPipe } from '../http/zod.pipe';
 import { presentPolicy } from './routing.presenter';
 
-const putPolicyBody = z.strictObject({
+export const putPolicyBody = z.strictObject({
   targets: z
     .array(
       z.strictObject({
@@ -28,7 +28,7 @@ const putPolicyBody = z.strictObject({
   constraints: z.strictObject({ region: z.string().trim().min(1).max(64).optional() }).optional(),
 });
 
-const versionsQuery = paginationQuery.extend({ cursor: z.coerce.number().int().positive().optional() });
+export const versionsQuery = paginationQuery.extend({ cursor: z.coerce.number().int().positive().optional() });
 
 @Controller('v1/routing')
 @TenantRoute('admin')

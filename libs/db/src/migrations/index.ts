@@ -1,10 +1,14 @@
 import { InitialSchema1763800000000 } from './1763800000000-initial-schema';
 import { AuditAndConnectionStatus1763900000000 } from './1763900000000-audit-and-connection-status';
 import { ItemDispatch1764000000000 } from './1764000000000-item-dispatch';
+import { Webhooks1764100000000 } from './1764100000000-webhooks';
+import { ModelPrices1764200000000 } from './1764200000000-model-prices';
 
 /** Every migration, oldest first. Listed as classes so bundled builds need no file globbing. */
 export const MIGRATIONS = [
   InitialSchema1763800000000,
   AuditAndConnectionStatus1763900000000,
   ItemDispatch1764000000000,
+  Webhooks1764100000000,
+  ModelPrices1764200000000,
 ];

@@ -1,0 +1,67 @@
+import type { ConnectionPriceList, UsageGroup, UsageReport, UsageRow } from '@conduit/accounting';
+import type { ModelPriceEntity } from '@conduit/db';
+
+const USAGE_FIELDS = [
+  'calls',
+  'failed_calls',
+  'input_tokens',
+  'output_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'cost',
+  'provider_cost',
+] as const satisfies readonly (keyof UsageRow)[];
+
+export function presentUsage(report: UsageReport, query: { from: Date; to: Date; groupBy: UsageGroup }) {
+  return {
+    object: 'usage',
+    group_by: query.groupBy,
+    from: query.from.toISOString(),
+    to: query.to.toISOString(),
+    data: report.data,
+    totals: report.totals,
+  };
+}
+
+/**
+ * The groups as CSV (RFC 4180): a header row named after the grouping, one row per group, CRLF
+ * line ends. The totals are the sum of the rows, so they are not repeated.
+ */
+export function usageCsv(report: UsageReport, groupBy: UsageGroup): string {
+  const lines = [[groupBy, ...USAGE_FIELDS].map(csvField).join(',')];
+  for (const row of report.data) {
+    lines.push([csvText(row.key), ...USAGE_FIELDS.map((field) => csvField(row[field]))].join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** A key from tenant data (an end user's id) never starts a spreadsheet formula. */
+function csvText(value: string | null): string {
+  if (value === null) return '';
+  return csvField(/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+}
+
+function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function presentPrice(price: ModelPriceEntity) {
+  return {
+    object: 'model_price',
+    provider_kind: price.providerKind,
+    model: price.model,
+    connection_id: price.connectionId,
+    source: price.connectionId ? 'connection' : 'default',
+    input_per_million: Number(price.inputPerMillion),
+    output_per_million: Number(price.outputPerMillion),
+    cached_input_per_million: price.cachedInputPerMillion === null ? null : Number(price.cachedInputPerMillion),
+    updated_at: price.updatedAt.toISOString(),
+  };
+}
+
+/** The connection's own prices first, then the defaults of its kind that still apply. */
+export function presentPriceList(list: ConnectionPriceList) {
+  return { data: [...list.overrides, ...list.defaults].map(presentPrice), next_cursor: null };
+}
