@@ -1,6 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { getQueueToken } from '@nestjs/bullmq';
+import { WEBHOOKS_QUEUE, WebhookDispatcher } from '@conduit/jobs';
+import type { Queue } from 'bullmq';
 import { ApiClient } from './support/api-client';
 import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';
@@ -247,5 +251,36 @@ describe('batch completion webhooks', () => {
     const open = await readyTenant(system.http);
     const res = await open.post('/v1/batches', { items: ITEMS, webhook_url: 'http://169.254.169.254/x' }).expect(422);
     expect(res.body.error.code).toBe('egress_blocked');
+  });
+
+  it('creates the first secret once even when two admins ask at the same moment', async () => {
+    const tenant = await ApiClient.newTenant(system.http);
+    const [a, b] = await Promise.all([tenant.post('/v1/webhook-secret'), tenant.post('/v1/webhook-secret')]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const actions = (await tenant.get('/v1/audit-events').expect(200)).body.data.map(
+      (e: { action: string }) => e.action,
+    );
+    expect(actions.filter((action: string) => action.startsWith('webhook_secret.')).sort()).toEqual([
+      'webhook_secret.create',
+      'webhook_secret.rotate',
+    ]);
+  });
+
+  it('re-queues a delivery that was stored but never queued (Redis down when the batch closed)', async () => {
+    const tenant = await readyTenant(system.http);
+    const { id } = await tenant.submit(ITEMS, { webhook_url: `${receiver.url}/stranded` });
+    await tenant.waitForBatch(id);
+    await receiver.waitFor('/stranded', 1);
+    const db = system.api.get(DataSource);
+    // As if the job had never been added: the row back to pending a while ago, and no job in Redis.
+    const [delivery] = await deliveries(tenant, id);
+    await db.query(
+      `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, updated_at = now() - interval '10 minutes' WHERE id = $1`,
+      [delivery.id],
+    );
+    await system.api.get<Queue>(getQueueToken(WEBHOOKS_QUEUE)).remove(delivery.id);
+    expect(await system.api.get(WebhookDispatcher).requeueStranded(60_000)).toBe(1);
+    await receiver.waitFor('/stranded', 2);
+    expect(await system.api.get(WebhookDispatcher).requeueStranded(60_000)).toBe(0);
   });
 });

@@ -59,6 +59,7 @@ import { WebhookSecrets } from './webhooks/webhook-secrets.service';
     WebhookSecrets,
     WebhookDeliveries,
     DeliverWebhookUseCase,
+    WebhookDispatcher,
   ],
 })
 export class JobsModule {}

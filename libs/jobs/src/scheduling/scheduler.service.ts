@@ -12,6 +12,7 @@ import { REDIS, RedisKeys } from '@conduit/redis';
 import type IORedis from 'ioredis';
 import { IntervalLoop } from './interval-loop';
 import { ItemFeeder } from './item-feeder';
+import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 import { Reconciler } from './reconciler';
 
 /** The reconciler lock outlives a crashed holder by at most this long. */
@@ -35,6 +36,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     feeder: ItemFeeder,
     reconciler: Reconciler,
+    webhooks: WebhookDispatcher,
     config: AppConfig,
     @Inject(REDIS) private readonly redis: IORedis,
     keys: RedisKeys,
@@ -50,7 +52,11 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     this.reconciler = new IntervalLoop(
       'reconciler',
       reconcilerIntervalMs,
-      () => this.exclusively(this.reconcilerLock, () => reconciler.reconcile()),
+      () =>
+        this.exclusively(this.reconcilerLock, async () => {
+          await reconciler.reconcile();
+          await webhooks.requeueStranded(config.scheduling.reconcilerGraceMs);
+        }),
       this.logger,
     );
   }

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@conduit/config';
 import { BatchEntity, TenantScope, WebhookDeliveryEntity } from '@conduit/db';
+import { DataSource } from 'typeorm';
 import type { JobsOptions, Queue } from 'bullmq';
 import { JobName, parseJobData, WEBHOOKS_QUEUE } from '../job-catalogue';
 
@@ -26,6 +27,7 @@ export class WebhookDispatcher {
     private readonly scope: TenantScope,
     private readonly config: AppConfig,
     @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue,
+    private readonly dataSource: DataSource,
   ) {}
 
   /**
@@ -51,5 +53,32 @@ export class WebhookDispatcher {
     } catch (error) {
       this.logger.error({ err: error, batchId }, 'could not queue the webhook of a closed batch');
     }
+  }
+
+  /**
+   * Queues again the pending deliveries that have no job (stored while Redis was down, or lost
+   * with Redis's data). Run by the reconciler; `graceMs` leaves fresh deliveries alone.
+   * Cross-tenant by nature, like the reconciler: it reads delivery ids only.
+   */
+  async requeueStranded(graceMs: number): Promise<number> {
+    const stranded: { id: string; tenant_id: string; batch_id: string }[] = await this.dataSource.query(
+      `SELECT id, tenant_id, batch_id FROM webhook_deliveries
+        WHERE status = 'pending' AND updated_at < now() - make_interval(secs => $1::float8 / 1000)
+        ORDER BY updated_at LIMIT 500`,
+      [graceMs],
+    );
+    let requeued = 0;
+    for (const delivery of stranded) {
+      if (await this.queue.getJob(delivery.id)) continue;
+      const data = parseJobData(JobName.DeliverWebhook, {
+        tenantId: delivery.tenant_id,
+        batchId: delivery.batch_id,
+        deliveryId: delivery.id,
+      });
+      await this.queue.add(JobName.DeliverWebhook, data, webhookJobOptions(this.config, delivery.id));
+      requeued += 1;
+    }
+    if (requeued > 0) this.logger.warn({ requeued }, 're-queued webhook deliveries that had no job');
+    return requeued;
   }
 }

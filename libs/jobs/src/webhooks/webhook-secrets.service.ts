@@ -28,6 +28,8 @@ export class WebhookSecrets {
     const secret = generateWebhookSecret();
     const sealed = this.vault.seal(secret, vaultContext(tenantId));
     const row = await this.scope.transaction(async (manager) => {
+      // Two admins creating the first secret at once must not both insert: one waits for the other.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('webhook-secret:' || $1))`, [tenantId]);
       const rows = this.scope.repository(WebhookSecretEntity, tenantId, manager);
       const existed = await rows.exists({});
       if (existed) {
