@@ -13,13 +13,21 @@ const summaries = (n: number, prefix = 'doc') =>
   }));
 
 describe('circuit breaker', () => {
+  // Long enough that the breaker is still open while the second batch runs on a slow machine.
+  const COOLDOWN_MS = 4_000;
+  const savedCooldown = process.env.BREAKER_COOLDOWN_MS;
   let system: TestSystem;
 
   beforeAll(async () => {
+    process.env.BREAKER_COOLDOWN_MS = String(COOLDOWN_MS);
     system = await startSystem();
   });
 
-  afterAll(() => system.close());
+  afterAll(async () => {
+    await system.close();
+    if (savedCooldown === undefined) delete process.env.BREAKER_COOLDOWN_MS;
+    else process.env.BREAKER_COOLDOWN_MS = savedCooldown;
+  });
 
   it('opens after repeated failures so routing skips the target, then a probe closes it again', async () => {
     const tenant = await ApiClient.newTenant(system.http);
@@ -46,7 +54,7 @@ describe('circuit breaker', () => {
 
     // The provider recovers; after the cooldown one probe goes through and closes the breaker.
     await tenant.patch(`/v1/connections/${flaky}`, { settings: {} }).expect(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 100));
     const { id: probe } = await tenant.submit(summaries(1, 'probe'));
     await tenant.waitForBatch(probe);
     expect((await tenant.items(probe))[0]).toMatchObject({ connection_id: flaky, attempts: 1 });
