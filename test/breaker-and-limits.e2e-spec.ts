@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { FakeOpenAIServer } from './fakes';
+import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
 import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';
@@ -15,18 +16,17 @@ const summaries = (n: number, prefix = 'doc') =>
 describe('circuit breaker', () => {
   // Long enough that the breaker is still open while the second batch runs on a slow machine.
   const COOLDOWN_MS = 4_000;
-  const savedCooldown = process.env.BREAKER_COOLDOWN_MS;
   let system: TestSystem;
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
-    process.env.BREAKER_COOLDOWN_MS = String(COOLDOWN_MS);
+    restoreEnv = overrideEnv({ BREAKER_COOLDOWN_MS: String(COOLDOWN_MS) });
     system = await startSystem();
   });
 
   afterAll(async () => {
     await system.close();
-    if (savedCooldown === undefined) delete process.env.BREAKER_COOLDOWN_MS;
-    else process.env.BREAKER_COOLDOWN_MS = savedCooldown;
+    restoreEnv();
   });
 
   it('opens after repeated failures so routing skips the target, then a probe closes it again', async () => {

@@ -2,6 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { ITEMS_QUEUE } from '@conduit/jobs';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
+import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
 import { startSystem, type TestSystem } from './support/test-system';
 
@@ -17,18 +18,6 @@ const summaries = (n: number, prefix: string) =>
     input: { text: `Report ${i}. Revenue grew. Costs fell.`, max_words: 10 },
   }));
 
-/** Sets environment variables for the systems started next; returns a function that restores them. */
-function withEnv(values: Record<string, string>): () => void {
-  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  return () => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-}
-
 describe('fair scheduling between tenants', () => {
   let system: TestSystem;
   let restoreEnv: () => void;
@@ -36,7 +25,7 @@ describe('fair scheduling between tenants', () => {
   beforeAll(async () => {
     // Read by the config at boot. A short feeder interval, so the big tenant runs at full speed
     // (a slow feeder would make the small batch win for the wrong reason).
-    restoreEnv = withEnv({ FEEDER_TENANT_IN_FLIGHT: String(BOUND), FEEDER_INTERVAL_MS: '50' });
+    restoreEnv = overrideEnv({ FEEDER_TENANT_IN_FLIGHT: String(BOUND), FEEDER_INTERVAL_MS: '50' });
     system = await startSystem();
   });
 

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
 import { startSystem, type TestSystem } from './support/test-system';
 
@@ -6,13 +7,13 @@ const line = (i: number) =>
   JSON.stringify({ custom_id: `row-${i}`, task: 'summarization', input: { text: `Row ${i}.` } });
 
 describe('JSON Lines ingest', () => {
-  const savedLimit = process.env.JSONL_BODY_LIMIT_MB;
+  let restoreEnv: () => void;
   let system: TestSystem;
   let tenant: ApiClient;
   let db: DataSource;
 
   beforeAll(async () => {
-    process.env.JSONL_BODY_LIMIT_MB = '2';
+    restoreEnv = overrideEnv({ JSONL_BODY_LIMIT_MB: '2' });
     system = await startSystem({ worker: false });
     tenant = await ApiClient.newTenant(system.http);
     db = system.api.get(DataSource);
@@ -20,8 +21,7 @@ describe('JSON Lines ingest', () => {
 
   afterAll(async () => {
     await system.close();
-    if (savedLimit === undefined) delete process.env.JSONL_BODY_LIMIT_MB;
-    else process.env.JSONL_BODY_LIMIT_MB = savedLimit;
+    restoreEnv();
   });
 
   const upload = (body: string, query = '') =>

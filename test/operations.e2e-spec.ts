@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createWorkerApp } from '../apps/worker/src/main';
 import { openApiPath } from '../apps/api/src/operations/openapi';
+import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
 import { startSystem, type TestSystem } from './support/test-system';
 
@@ -145,18 +146,16 @@ describe('operations: docs and metrics', () => {
 describe('operations: per-API-key rate limit', () => {
   const LIMIT = 5;
   let system: TestSystem;
-  let previous: string | undefined;
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
-    previous = process.env.API_RATE_LIMIT_PER_MINUTE;
-    process.env.API_RATE_LIMIT_PER_MINUTE = String(LIMIT);
+    restoreEnv = overrideEnv({ API_RATE_LIMIT_PER_MINUTE: String(LIMIT) });
     system = await startSystem({ worker: false });
   });
 
   afterAll(async () => {
     await system.close();
-    if (previous === undefined) delete process.env.API_RATE_LIMIT_PER_MINUTE;
-    else process.env.API_RATE_LIMIT_PER_MINUTE = previous;
+    restoreEnv();
   });
 
   it('answers 429 rate_limited with Retry-After past the limit, per key', async () => {
@@ -189,7 +188,7 @@ describe('operations: worker metrics port', () => {
         probe.close(() => resolve(free));
       });
     });
-    process.env.METRICS_PORT = String(port);
+    const restoreEnv = overrideEnv({ METRICS_PORT: String(port) });
     const worker = await createWorkerApp();
     try {
       await worker.init();
@@ -199,7 +198,7 @@ describe('operations: worker metrics port', () => {
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('# TYPE conduit_attempts_total counter');
     } finally {
-      delete process.env.METRICS_PORT;
+      restoreEnv();
       await worker.close();
     }
   });

@@ -1,3 +1,4 @@
+import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
 import { TcpProxy } from './support/tcp-proxy';
 import { startSystem, type TestSystem } from './support/test-system';
@@ -9,15 +10,7 @@ describe('workers ride out short Postgres and Redis outages', () => {
   let worker: TestSystem | undefined;
   const pgProxy = new TcpProxy({ host: '127.0.0.1', port: 5432 });
   const redisProxy = new TcpProxy({ host: '127.0.0.1', port: 6379 });
-  const CHANGED = [
-    'DATABASE_URL',
-    'REDIS_URL',
-    'WORKER_LOCK_MS',
-    'WORKER_STALLED_INTERVAL_MS',
-    'RECONCILER_INTERVAL_MS',
-    'RECONCILER_GRACE_MS',
-  ];
-  const saved = Object.fromEntries(CHANGED.map((name) => [name, process.env[name]]));
+  let restoreEnv = () => {};
 
   beforeAll(async () => {
     api = await startSystem({ worker: false });
@@ -28,10 +21,7 @@ describe('workers ride out short Postgres and Redis outages', () => {
     await api.close();
     await pgProxy.close();
     await redisProxy.close();
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
   });
 
   it('finishes every item exactly once after both services drop for a few seconds', async () => {
@@ -50,7 +40,7 @@ describe('workers ride out short Postgres and Redis outages', () => {
     database.port = String(await pgProxy.start());
     const redis = new URL(process.env.REDIS_URL as string);
     redis.port = String(await redisProxy.start());
-    Object.assign(process.env, {
+    restoreEnv = overrideEnv({
       DATABASE_URL: database.toString(),
       REDIS_URL: redis.toString(),
       WORKER_LOCK_MS: '2000',

@@ -3,6 +3,7 @@ import { ITEMS_QUEUE, Reconciler, SchedulerService } from '@conduit/jobs';
 import type { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
 import { startSystem, type TestSystem } from './support/test-system';
 
@@ -28,17 +29,6 @@ const FLUSH_AND_LOCK = `
   redis.call('SET', ARGV[2], 'held-by-the-test', 'PX', 600000)
   return #keys`;
 
-function withEnv(values: Record<string, string>): () => void {
-  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  return () => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Postgres is the source of truth: the reconciler repairs a Redis that lost its data', () => {
@@ -48,7 +38,7 @@ describe('Postgres is the source of truth: the reconciler repairs a Redis that l
 
   beforeAll(async () => {
     // No grace: every dispatched item is checked at once (production waits RECONCILER_GRACE_MS).
-    restoreEnv = withEnv({ RECONCILER_GRACE_MS: '0' });
+    restoreEnv = overrideEnv({ RECONCILER_GRACE_MS: '0' });
     system = await startSystem();
     redis = new IORedis(process.env.REDIS_URL as string);
   });

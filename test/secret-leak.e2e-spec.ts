@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { FakeOpenAIServer } from './fakes';
+import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
 import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';
@@ -17,17 +18,19 @@ describe('a tenant key never leaves the vault', () => {
   const planted = `sk-PLANTED${randomBytes(12).toString('hex')}`;
   const rotated = `sk-ROTATED${randomBytes(12).toString('hex')}`;
   const logFile = join(tmpdir(), `conduit-leak-${randomBytes(4).toString('hex')}.log`);
-  const saved = { LOG_FILE: process.env.LOG_FILE, LOG_LEVEL: process.env.LOG_LEVEL };
   const responses: string[] = [];
-  let restoreEgress: () => void;
+  let restoreEnv: () => void;
   let system: TestSystem;
   let fake: FakeOpenAIServer;
   let closeFake: () => Promise<void>;
 
   beforeAll(async () => {
-    restoreEgress = allowLoopbackEgress();
-    process.env.LOG_FILE = logFile;
-    process.env.LOG_LEVEL = 'trace';
+    const restoreEgress = allowLoopbackEgress();
+    const restoreLogs = overrideEnv({ LOG_FILE: logFile, LOG_LEVEL: 'trace' });
+    restoreEnv = () => {
+      restoreLogs();
+      restoreEgress();
+    };
     fake = new FakeOpenAIServer({ flavour: 'openai', apiKey: planted });
     ({ close: closeFake } = await fake.start());
     system = await startSystem();
@@ -36,9 +39,7 @@ describe('a tenant key never leaves the vault', () => {
   afterAll(async () => {
     await system.close();
     await closeFake();
-    restoreEgress();
-    Object.assign(process.env, saved);
-    if (saved.LOG_FILE === undefined) delete process.env.LOG_FILE;
+    restoreEnv();
     rmSync(logFile, { force: true });
   });
 

@@ -3,19 +3,21 @@ import { ProviderConnectionEntity } from '@conduit/db';
 import { ConnectionResolver, SecretRotation } from '@conduit/providers';
 import { DataSource } from 'typeorm';
 import { ApiClient } from './support/api-client';
+import { overrideEnv } from './support/env';
 import { startSystem, type TestSystem } from './support/test-system';
 
 describe('master key rotation', () => {
   const oldKeys = process.env.VAULT_KEYS as string;
   let before: TestSystem;
   let after: TestSystem | undefined;
+  let restoreEnv = () => {};
 
   beforeAll(async () => {
     before = await startSystem({ worker: false });
   });
 
   afterAll(async () => {
-    process.env.VAULT_KEYS = oldKeys;
+    restoreEnv();
     await after?.close();
     await before.close();
   });
@@ -32,7 +34,7 @@ describe('master key rotation', () => {
     expect(await version()).toBe(oldKeys.split(':')[0]);
 
     // The operator puts a new key first and keeps the old one: the system keeps serving with both.
-    process.env.VAULT_KEYS = `next:${randomBytes(32).toString('base64')},${oldKeys}`;
+    restoreEnv = overrideEnv({ VAULT_KEYS: `next:${randomBytes(32).toString('base64')},${oldKeys}` });
     after = await startSystem({ worker: false });
     const report = await after.api.get(SecretRotation).rotateAll();
     expect(report.rotated).toBeGreaterThanOrEqual(1);

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { getQueueToken } from '@nestjs/bullmq';
 import { WEBHOOKS_QUEUE, WebhookDispatcher } from '@conduit/jobs';
 import type { Queue } from 'bullmq';
+import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
 import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';
@@ -81,13 +82,16 @@ describe('batch completion webhooks', () => {
   let system: TestSystem;
   let receiver: Receiver;
   let restoreEnv: () => void;
-  const savedEnv = { WEBHOOK_BACKOFF_MS: process.env.WEBHOOK_BACKOFF_MS };
 
   beforeAll(async () => {
     // Started before any allowance: the operator's default, where loopback and http are refused.
     strict = await startSystem({ worker: false });
-    restoreEnv = allowLoopbackEgress();
-    process.env.WEBHOOK_BACKOFF_MS = '100';
+    const restoreEgress = allowLoopbackEgress();
+    const restoreBackoff = overrideEnv({ WEBHOOK_BACKOFF_MS: '100' });
+    restoreEnv = () => {
+      restoreBackoff();
+      restoreEgress();
+    };
     system = await startSystem();
     receiver = new Receiver();
     await receiver.start();
@@ -98,8 +102,6 @@ describe('batch completion webhooks', () => {
     await system?.close();
     await strict?.close();
     restoreEnv();
-    if (savedEnv.WEBHOOK_BACKOFF_MS === undefined) delete process.env.WEBHOOK_BACKOFF_MS;
-    else process.env.WEBHOOK_BACKOFF_MS = savedEnv.WEBHOOK_BACKOFF_MS;
   });
 
   async function readyTenant(http: () => ReturnType<TestSystem['http']>) {

@@ -1,6 +1,6 @@
 export { AccountingModule } from './accounting.module';
 export { AttemptRecorder, IN_FLIGHT, type AttemptEnd, type AttemptStart } from './attempt-recorder';
-export { UsageSummaries, type UsageSummary } from './usage-summary';
+export { emptyUsage, UsageSummaries, type UsageSummary } from './usage-summary';
 export { PlatformBudget } from './platform-budget';
 export { PriceTable, PRICE_CACHE_MS, costOf, type ModelPrice, type PricedCall } from './price-table';
 export { ConnectionPrices, type ConnectionPriceList, type PriceInput } from './connection-prices';

@@ -10,14 +10,10 @@ export interface UsageSummary {
   cost: number;
 }
 
-const EMPTY: UsageSummary = {
-  calls: 0,
-  input_tokens: 0,
-  output_tokens: 0,
-  cached_tokens: 0,
-  reasoning_tokens: 0,
-  cost: 0,
-};
+/** Usage of something that made no call yet. */
+export function emptyUsage(): UsageSummary {
+  return { calls: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, cost: 0 };
+}
 
 /** Usage is always summed from the attempts, so what a tenant is shown is what was recorded. */
 @Injectable()
@@ -26,7 +22,7 @@ export class UsageSummaries {
 
   async forBatch(tenantId: string, batchId: string): Promise<UsageSummary> {
     const rows = await this.sum(tenantId, 'a.batch_id = :batchId', { batchId }, 'a.batch_id');
-    return rows.get(batchId) ?? { ...EMPTY };
+    return rows.get(batchId) ?? emptyUsage();
   }
 
   /** Usage per batch id, for listings. */

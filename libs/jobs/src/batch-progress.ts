@@ -4,7 +4,8 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
 export type ItemCounts = Record<ItemStatus, number> & { total: number };
 
-function zeroCounts(): ItemCounts {
+/** Counts of a batch with no items in any state. */
+export function emptyCounts(): ItemCounts {
   return { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
 }
 
@@ -17,7 +18,7 @@ export class BatchProgress {
   ) {}
 
   async counts(tenantId: string, batchId: string): Promise<ItemCounts> {
-    return (await this.countsFor(tenantId, [batchId])).get(batchId) ?? zeroCounts();
+    return (await this.countsFor(tenantId, [batchId])).get(batchId) ?? emptyCounts();
   }
 
   /** Counts of several batches in one query. */
@@ -35,7 +36,7 @@ export class BatchProgress {
       .addGroupBy('i.status')
       .getRawMany<{ batch_id: string; status: ItemStatus; count: number }>();
     for (const { batch_id: batchId, status, count } of rows) {
-      const counts = byBatch.get(batchId) ?? zeroCounts();
+      const counts = byBatch.get(batchId) ?? emptyCounts();
       counts[status] = count;
       counts.total += count;
       byBatch.set(batchId, counts);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { UsageSummaries, type UsageSummary } from '@conduit/accounting';
+import { emptyUsage, UsageSummaries, type UsageSummary } from '@conduit/accounting';
 import { ConduitError, ErrorCode, validationError, type ErrorDetail } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { AccessGate, AuditLog, type Actor } from '@conduit/tenancy';
@@ -14,7 +14,7 @@ import {
 } from '@conduit/db';
 import { In, MoreThan, QueryFailedError } from 'typeorm';
 import { ItemChecker, validateItems, type SubmitBatchInput, type ValidItem } from './batch-input';
-import { BatchProgress, type ItemCounts } from './batch-progress';
+import { BatchProgress, emptyCounts, type ItemCounts } from './batch-progress';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ItemFeeder } from './scheduling/item-feeder';
 import { assertWebhookUrlAllowed } from './webhooks/webhook-url';
@@ -432,12 +432,4 @@ function parseLine(line: string): unknown {
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
-}
-
-function emptyCounts(): ItemCounts {
-  return { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
-}
-
-function emptyUsage(): UsageSummary {
-  return { calls: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, cost: 0 };
 }

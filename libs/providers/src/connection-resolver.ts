@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ProviderConnectionEntity, type ConnectionLimits } from '@conduit/db';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { ProviderKind, ResolvedConnection } from './completion';
 import { ConnectionSecrets } from './connection-secrets';
+import { routableBy } from './connections.service';
 
 export type CallableConnection =
   | {
@@ -37,10 +38,9 @@ export class ConnectionResolver {
 
   /** Whether a connection can be called now, without opening its secrets (dry-runs use this). */
   async inspect(tenantId: string, id: string, platformAllowed: boolean): Promise<InspectedConnection> {
-    const owners = platformAllowed ? [{ tenantId }, { tenantId: IsNull() }] : [{ tenantId }];
     const entity = await this.dataSource
       .getRepository(ProviderConnectionEntity)
-      .findOne({ where: owners.map((owner) => ({ ...owner, id })) });
+      .findOne({ where: routableBy(tenantId, platformAllowed).map((owner) => ({ ...owner, id })) });
     if (!entity) return { usable: false, reason: `connection ${id} is not available` };
     if (entity.status === 'invalid' || entity.status === 'disabled') {
       const why = entity.statusReason ? ` (${entity.statusReason})` : '';

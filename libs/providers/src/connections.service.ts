@@ -196,10 +196,9 @@ export class ConnectionsService {
 
   /** Which of `ids` this tenant cannot route to (platform connections count when its plan allows them). */
   async missing(tenantId: string, ids: string[], platformAllowed: boolean): Promise<string[]> {
-    const owners = platformAllowed ? [{ tenantId }, { tenantId: IsNull() }] : [{ tenantId }];
     const found = await this.dataSource.getRepository(ProviderConnectionEntity).find({
       select: { id: true },
-      where: owners.map((owner) => ({ ...owner, id: In(ids) })),
+      where: routableBy(tenantId, platformAllowed).map((owner) => ({ ...owner, id: In(ids) })),
     });
     const known = new Set(found.map((row) => row.id));
     return ids.filter((id) => !known.has(id));
@@ -226,6 +225,11 @@ export class ConnectionsService {
       ]);
     }
   }
+}
+
+/** The connections a tenant may route to: its own, and the platform's when its plan includes them. */
+export function routableBy(tenantId: string, platformAllowed: boolean): FindOptionsWhere<ProviderConnectionEntity>[] {
+  return platformAllowed ? [{ tenantId }, { tenantId: IsNull() }] : [{ tenantId }];
 }
 
 /** The one filter for connection ownership: a tenant's rows, or the platform's (no tenant). */

@@ -4,7 +4,7 @@ import { TENANT_STATUSES } from '@conduit/db';
 import { TenantsService, type Actor } from '@conduit/tenancy';
 import { z } from 'zod';
 import { PlatformCaller, PlatformRoute } from '../auth/auth.decorators';
-import { paginationQuery } from '../http/pagination';
+import { pageOf, paginationQuery } from '../http/pagination';
 import { UuidParam } from '../http/uuid-param.pipe';
 import { ZodPipe } from '../http/zod.pipe';
 import { presentTenant } from './tenant.presenter';
@@ -36,9 +36,7 @@ export class AdminTenantsController {
   @Get()
   async list(@Query(new ZodPipe(paginationQuery)) query: z.infer<typeof paginationQuery>) {
     const tenants = await this.tenants.list({ after: decodeIdCursor(query.cursor), limit: query.limit + 1 });
-    const page = tenants.slice(0, query.limit);
-    const more = tenants.length > query.limit;
-    return { data: page.map(presentTenant), next_cursor: more ? encodeIdCursor(page[page.length - 1].id) : null };
+    return pageOf(tenants, query.limit, presentTenant, (last) => encodeIdCursor(last.id));
   }
 
   @Get(':id')

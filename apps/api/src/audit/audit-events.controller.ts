@@ -4,7 +4,7 @@ import type { AuditEventEntity } from '@conduit/db';
 import { AuditLog } from '@conduit/tenancy';
 import type { z } from 'zod';
 import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
-import { paginationQuery } from '../http/pagination';
+import { pageOf, paginationQuery } from '../http/pagination';
 import { ZodPipe } from '../http/zod.pipe';
 
 function presentAuditEvent(event: AuditEventEntity) {
@@ -34,8 +34,6 @@ export class AuditEventsController {
       after: decodeIdCursor(query.cursor),
       limit: query.limit + 1,
     });
-    const page = events.slice(0, query.limit);
-    const more = events.length > query.limit;
-    return { data: page.map(presentAuditEvent), next_cursor: more ? encodeIdCursor(page[page.length - 1].id) : null };
+    return pageOf(events, query.limit, presentAuditEvent, (last) => encodeIdCursor(last.id));
   }
 }

@@ -8,7 +8,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
 import { bodyLines, isJsonLines } from '../http/json-lines';
-import { paginationQuery } from '../http/pagination';
+import { pageOf, paginationQuery } from '../http/pagination';
 import { UuidParam } from '../http/uuid-param.pipe';
 import { ZodPipe } from '../http/zod.pipe';
 import { presentBatch, presentItem, presentResultLine } from './batch.presenter';
@@ -76,9 +76,7 @@ export class BatchesController {
       after: decodeIdCursor(query.cursor),
       limit: query.limit + 1,
     });
-    const page = batches.slice(0, query.limit);
-    const more = batches.length > query.limit;
-    return { data: page.map(presentBatch), next_cursor: more ? encodeIdCursor(page[page.length - 1].batch.id) : null };
+    return pageOf(batches, query.limit, presentBatch, (last) => encodeIdCursor(last.batch.id));
   }
 
   /** Queued items are cancelled at once; running ones finish; then the batch is `cancelled`. */

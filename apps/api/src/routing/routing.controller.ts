@@ -3,7 +3,7 @@ import { RoutingDryRun, RoutingPoliciesService } from '@conduit/routing';
 
 import { z } from 'zod';
 import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
-import { paginationQuery } from '../http/pagination';
+import { pageOf, paginationQuery } from '../http/pagination';
 import { ZodPipe } from '../http/zod.pipe';
 import { presentPolicy } from './routing.presenter';
 
@@ -55,12 +55,12 @@ export class RoutingController {
       beforeVersion: query.cursor,
       limit: query.limit + 1,
     });
-    const page = versions.slice(0, query.limit);
-    const more = versions.length > query.limit;
-    return {
-      data: page.map((p) => presentPolicy(p.task, p)),
-      next_cursor: more ? String(page[page.length - 1].version) : null,
-    };
+    return pageOf(
+      versions,
+      query.limit,
+      (p) => presentPolicy(p.task, p),
+      (last) => String(last.version),
+    );
   }
 
   /** Which target would be chosen now, and why the others would be skipped. Calls nothing. */
