@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { perGroup, tickBatcher } from '@conduit/common';
 import { AttemptEntity, TenantScope } from '@conduit/db';
 import { ZERO_USAGE, type TokenUsage } from '@conduit/providers';
 import { PriceTable, type PricedCall } from './price-table';
@@ -38,6 +39,20 @@ export interface AttemptEnd {
 export class AttemptRecorder {
   private readonly logger = new Logger(AttemptRecorder.name);
 
+  // Calls made together are written together: one INSERT, one UPDATE per tenant and event-loop turn.
+  private readonly starts = tickBatcher<AttemptEntity, void>(
+    perGroup(tenantOf, async (tenantId, rows) => {
+      await this.scope.repository(AttemptEntity, tenantId).insert(rows);
+      return rows.map(() => undefined);
+    }),
+  );
+  private readonly finishes = tickBatcher<AttemptEntity, void>(
+    perGroup(tenantOf, async (tenantId, rows) => {
+      await this.scope.repository(AttemptEntity, tenantId).updateEach(rows, [...FINISHED_COLUMNS]);
+      return rows.map(() => undefined);
+    }),
+  );
+
   constructor(
     private readonly scope: TenantScope,
     private readonly prices: PriceTable,
@@ -46,36 +61,33 @@ export class AttemptRecorder {
   /** Records that a call is about to go out; returns the id to finish it with. */
   async start(attempt: AttemptStart): Promise<string> {
     const id = randomUUID();
-    await this.scope.repository(AttemptEntity, attempt.tenantId).insert([
-      {
-        id,
-        ...attempt,
-        outcome: IN_FLIGHT,
-        httpStatus: null,
-        latencyMs: 0,
-        ...usageColumns(ZERO_USAGE),
-        cost: '0',
-        providerCost: null,
-      },
-    ]);
+    await this.starts.load({
+      id,
+      ...attempt,
+      outcome: IN_FLIGHT,
+      httpStatus: null,
+      latencyMs: 0,
+      ...usageColumns(ZERO_USAGE),
+      cost: '0',
+      providerCost: null,
+    } as AttemptEntity);
     return id;
   }
 
   async finish(tenantId: string, id: string, end: AttemptEnd): Promise<void> {
     const usage = end.usage ?? ZERO_USAGE;
     const cost = end.pricing ? await this.costOf(end.pricing, usage) : 0;
-    await this.scope.repository(AttemptEntity, tenantId).update(
-      { id },
-      {
-        outcome: end.outcome,
-        httpStatus: end.httpStatus ?? null,
-        latencyMs: Math.round(end.latencyMs),
-        ...usageColumns(usage),
-        // Our estimate from the price table; the provider's own figure (if it gives one) beside it.
-        cost: cost.toFixed(8),
-        providerCost: end.providerCost === undefined ? null : String(end.providerCost),
-      },
-    );
+    await this.finishes.load({
+      id,
+      tenantId,
+      outcome: end.outcome,
+      httpStatus: end.httpStatus ?? null,
+      latencyMs: Math.round(end.latencyMs),
+      ...usageColumns(usage),
+      // Our estimate from the price table; the provider's own figure (if it gives one) beside it.
+      cost: cost.toFixed(8),
+      providerCost: end.providerCost === undefined ? null : String(end.providerCost),
+    } as AttemptEntity);
   }
 
   /** A price lookup that fails never loses the attempt: it is recorded at cost 0 and logged. */
@@ -88,6 +100,21 @@ export class AttemptRecorder {
     }
   }
 }
+
+const FINISHED_COLUMNS = [
+  'outcome',
+  'httpStatus',
+  'latencyMs',
+  'inputTokens',
+  'outputTokens',
+  'cachedTokens',
+  'cacheWriteTokens',
+  'reasoningTokens',
+  'cost',
+  'providerCost',
+] as const;
+
+const tenantOf = (row: AttemptEntity) => row.tenantId;
 
 function usageColumns(usage: TokenUsage) {
   return {

@@ -53,6 +53,33 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
     return result.affected ?? 0;
   }
 
+  /**
+   * Updates many rows of this tenant, each with its own values, in one statement. Each row gives
+   * its `id` and the values of the properties named in `set`; `condition` (SQL on alias `t`) must
+   * hold as well. Returns the ids that were updated.
+   */
+  async updateEach(rows: (Partial<E> & { id: string })[], set: (keyof E & string)[], condition = 'TRUE') {
+    if (rows.length === 0) return new Set<string>();
+    const { metadata } = this.repository;
+    const column = (property: string) => {
+      const found = metadata.findColumnWithPropertyName(property);
+      if (!found) throw new Error(`${metadata.tableName} has no property ${property}`);
+      return found.databaseName;
+    };
+    const columns = set.map(column);
+    // The table's own row type types the values: jsonb stays jsonb, timestamps parse, no casts to keep in sync.
+    const values = rows.map((row) => Object.fromEntries([['id', row.id], ...set.map((p, i) => [columns[i], row[p]])]));
+    // TypeORM answers an UPDATE … RETURNING with [rows, count].
+    const [updated] = (await this.repository.query(
+      `UPDATE "${metadata.tableName}" t SET ${columns.map((c) => `"${c}" = v."${c}"`).join(', ')}
+         FROM jsonb_populate_recordset(NULL::"${metadata.tableName}", $2::jsonb) v
+        WHERE t.tenant_id = $1 AND t.id = v.id AND (${condition})
+        RETURNING t.id`,
+      [this.tenantId, JSON.stringify(values)],
+    )) as [{ id: string }[], number];
+    return new Set(updated.map((row) => row.id));
+  }
+
   /** A query builder whose first condition is this tenant. Add conditions with `andWhere`. */
   queryBuilder(alias: string): SelectQueryBuilder<E> {
     return this.repository

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { perGroup, tickBatcher } from '@conduit/common';
 import { BatchEntity, ItemEntity, TenantScope, type ItemStatus } from '@conduit/db';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
@@ -12,6 +13,32 @@ export function emptyCounts(): ItemCounts {
 /** Batch counts are derived from the items, so a duplicate job can never count an item twice. */
 @Injectable()
 export class BatchProgress {
+  // Items that finish together check their batches together: one statement per tenant and turn.
+  private readonly completions = tickBatcher<BatchRef, boolean>(
+    perGroup(
+      (ref) => ref.tenantId,
+      async (tenantId, refs) => {
+        const batchIds = [...new Set(refs.map((ref) => ref.batchId))];
+        const result = await this.scope
+          .repository(BatchEntity, tenantId)
+          .updateQuery({
+            status: () => `CASE WHEN status = 'cancelling' THEN 'cancelled' ELSE 'completed' END`,
+            completedAt: () => 'now()',
+          })
+          .andWhere('id = ANY(:batchIds)', { batchIds })
+          .andWhere(`status IN ('in_progress', 'cancelling')`)
+          .andWhere(
+            `NOT EXISTS (SELECT 1 FROM items i WHERE i.batch_id = batches.id AND i.status IN ('queued', 'running'))`,
+          )
+          .returning('id')
+          .execute();
+        const closed = new Set((result.raw as { id: string }[]).map((row) => row.id));
+        // Several callers may ask about one batch: only the first is told it closed it.
+        return refs.map((ref, i) => closed.has(ref.batchId) && refs.findIndex((r) => r.batchId === ref.batchId) === i);
+      },
+    ),
+  );
+
   constructor(
     private readonly scope: TenantScope,
     private readonly webhooks: WebhookDispatcher,
@@ -45,22 +72,17 @@ export class BatchProgress {
   }
 
   /**
-   * Closes the batch once no item is queued or running. One statement, so when the last two
-   * items finish together exactly one caller closes it (and would deliver its webhook).
+   * Closes the batch once no item is queued or running. One conditional statement, so when the
+   * last two items finish together exactly one caller closes it (and would deliver its webhook).
    */
   async completeIfDone(tenantId: string, batchId: string): Promise<boolean> {
-    const result = await this.scope
-      .repository(BatchEntity, tenantId)
-      .updateQuery({
-        status: () => `CASE WHEN status = 'cancelling' THEN 'cancelled' ELSE 'completed' END`,
-        completedAt: () => 'now()',
-      })
-      .andWhere('id = :batchId', { batchId })
-      .andWhere(`status IN ('in_progress', 'cancelling')`)
-      .andWhere(`NOT EXISTS (SELECT 1 FROM items i WHERE i.batch_id = :batchId AND i.status IN ('queued', 'running'))`)
-      .execute();
-    const closed = (result.affected ?? 0) > 0;
+    const closed = await this.completions.load({ tenantId, batchId });
     if (closed) await this.webhooks.batchClosed(tenantId, batchId); // never throws
     return closed;
   }
+}
+
+interface BatchRef {
+  tenantId: string;
+  batchId: string;
 }

@@ -11,6 +11,7 @@ import { BatchProgress } from './batch-progress';
 import { BatchesService } from './batches.service';
 import { DEFAULT_JOB_OPTIONS, ITEMS_QUEUE, WEBHOOKS_QUEUE } from './job-catalogue';
 import { ItemQueue } from './item-queue';
+import { ItemRuns } from './item-runs';
 import { RunItemUseCase } from './run-item.usecase';
 import { ItemFeeder } from './scheduling/item-feeder';
 import { Reconciler } from './scheduling/reconciler';
@@ -42,6 +43,7 @@ import { WebhookSecrets } from './webhooks/webhook-secrets.service';
     ItemQueue,
     BatchProgress,
     BatchesService,
+    ItemRuns,
     RunItemUseCase,
     ItemFeeder,
     Reconciler,

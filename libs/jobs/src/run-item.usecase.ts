@@ -1,16 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ItemEntity, TenantScope, type ItemStatus } from '@conduit/db';
+import type { ItemEntity } from '@conduit/db';
 import { RouteExecutor, RoutingPoliciesService, type ExecutionOutcome } from '@conduit/routing';
 import { getTask, isTaskKind } from '@conduit/tasks';
 import { AccessGate } from '@conduit/tenancy';
-import { In } from 'typeorm';
 import { BatchProgress } from './batch-progress';
+import { ItemRuns } from './item-runs';
 import { ItemFeeder } from './scheduling/item-feeder';
 import type { JobData, JobName } from './job-catalogue';
 
 export type RunItemResult = 'succeeded' | 'failed' | 'skipped';
-
-const RUNNABLE: ItemStatus[] = ['queued', 'running'];
 
 /**
  * Runs one queued item: claim it, route it through the tenant's policy, and record the outcome
@@ -21,7 +19,7 @@ export class RunItemUseCase {
   private readonly logger = new Logger(RunItemUseCase.name);
 
   constructor(
-    private readonly scope: TenantScope,
+    private readonly items: ItemRuns,
     private readonly policies: RoutingPoliciesService,
     private readonly executor: RouteExecutor,
     private readonly progress: BatchProgress,
@@ -30,39 +28,31 @@ export class RunItemUseCase {
   ) {}
 
   async execute({ tenantId, itemId }: JobData<JobName.RunItem>): Promise<RunItemResult> {
-    const items = this.scope.repository(ItemEntity, tenantId);
-    // `running` stays claimable: a worker that crashed mid-call leaves it so, and its job is retried.
-    const claimed = await items.update(
-      { id: itemId, status: In(RUNNABLE) },
-      { status: 'running', startedAt: new Date() },
-    );
-    if (claimed === 0) return 'skipped';
-    const item = await items.findOne({ id: itemId });
+    const item = await this.items.claim({ tenantId, itemId });
     if (!item) return 'skipped';
 
     const outcome = await this.route(item);
-    const finished = await items.update(
-      { id: item.id, status: 'running' },
+    const finished = await this.items.finish(
+      { tenantId, itemId },
       outcome.ok
         ? {
             status: 'succeeded',
-            result: outcome.result as object,
+            result: outcome.result,
             error: null,
             connectionId: outcome.connectionId,
             model: outcome.model,
             policyVersion: outcome.policyVersion,
-            completedAt: new Date(),
           }
         : {
             status: 'failed',
+            result: null,
             error: outcome.error,
             connectionId: outcome.connectionId ?? null,
             model: outcome.model ?? null,
             policyVersion: outcome.policyVersion,
-            completedAt: new Date(),
           },
     );
-    if (finished === 0) {
+    if (!finished) {
       this.logger.warn({ itemId }, 'item was finished by another run; this result was discarded');
       return 'skipped';
     }

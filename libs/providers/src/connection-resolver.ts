@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ProviderConnectionEntity, type ConnectionLimits } from '@conduit/db';
-import { DataSource } from 'typeorm';
+import { tickBatcher } from '@conduit/common';
+import { DataSource, In } from 'typeorm';
 import type { ProviderKind, ResolvedConnection } from './completion';
 import { ConnectionSecrets } from './connection-secrets';
-import { routableBy } from './connections.service';
+import { isRoutableBy } from './connections.service';
 
 export type CallableConnection =
   | {
@@ -23,6 +24,12 @@ export type InspectedConnection =
 /** The worker's side of connections: opened for a call, and marked invalid when a provider refuses the key. */
 @Injectable()
 export class ConnectionResolver {
+  // Fresh on every call; calls made together (a worker's concurrent jobs) share one SELECT.
+  private readonly rows = tickBatcher<string, ProviderConnectionEntity | null>(async (ids) => {
+    const found = await this.dataSource.getRepository(ProviderConnectionEntity).findBy({ id: In([...new Set(ids)]) });
+    return ids.map((id) => found.find((row) => row.id === id) ?? null);
+  });
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly secrets: ConnectionSecrets,
@@ -38,10 +45,9 @@ export class ConnectionResolver {
 
   /** Whether a connection can be called now, without opening its secrets (dry-runs use this). */
   async inspect(tenantId: string, id: string, platformAllowed: boolean): Promise<InspectedConnection> {
-    const entity = await this.dataSource
-      .getRepository(ProviderConnectionEntity)
-      .findOne({ where: routableBy(tenantId, platformAllowed).map((owner) => ({ ...owner, id })) });
-    if (!entity) return { usable: false, reason: `connection ${id} is not available` };
+    const entity = await this.rows.load(id);
+    if (!entity || !isRoutableBy(entity, tenantId, platformAllowed))
+      return { usable: false, reason: `connection ${id} is not available` };
     if (entity.status === 'invalid' || entity.status === 'disabled') {
       const why = entity.statusReason ? ` (${entity.statusReason})` : '';
       return { usable: false, reason: `connection "${entity.name}" is ${entity.status}${why}` };

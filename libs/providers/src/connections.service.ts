@@ -232,6 +232,15 @@ export function routableBy(tenantId: string, platformAllowed: boolean): FindOpti
   return platformAllowed ? [{ tenantId }, { tenantId: IsNull() }] : [{ tenantId }];
 }
 
+/** `routableBy` for a row in hand. */
+export function isRoutableBy(
+  connection: ProviderConnectionEntity,
+  tenantId: string,
+  platformAllowed: boolean,
+): boolean {
+  return connection.tenantId === tenantId || (platformAllowed && connection.tenantId === null);
+}
+
 /** The one filter for connection ownership: a tenant's rows, or the platform's (no tenant). */
 export function ownedBy(owner: ConnectionOwner): FindOptionsWhere<ProviderConnectionEntity> {
   return { tenantId: owner === null ? IsNull() : owner };

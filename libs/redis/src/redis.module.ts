@@ -21,7 +21,9 @@ export class RedisKeys {
     {
       provide: REDIS,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => new IORedis(redisOptionsFromUrl(config.queue.redisUrl)),
+      // Breaker and limiter scripts of concurrent jobs go out in one write per event-loop turn.
+      useFactory: (config: AppConfig) =>
+        new IORedis({ ...redisOptionsFromUrl(config.queue.redisUrl), enableAutoPipelining: true }),
     },
     { provide: RedisKeys, inject: [AppConfig], useFactory: (config: AppConfig) => new RedisKeys(config.queue.prefix) },
   ],

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConduitError, ErrorCode, validationError } from '@conduit/common';
+import { ConduitError, ErrorCode, perGroup, tickBatcher, validationError } from '@conduit/common';
 import { RoutingPolicyEntity, TenantScope, type RoutingConstraints, type RoutingTarget } from '@conduit/db';
 import { ConnectionsService } from '@conduit/providers';
 import { isTaskKind, TASK_KINDS, type TaskKind } from '@conduit/tasks';
@@ -74,13 +74,19 @@ export class RoutingPoliciesService {
 
   /** The policy in force for a task, or null when the tenant has none. */
   current(tenantId: string, task: TaskKind): Promise<RoutingPolicyEntity | null> {
-    return this.scope
-      .repository(RoutingPolicyEntity, tenantId)
-      .queryBuilder('p')
-      .andWhere('p.task = :task', { task })
-      .orderBy('p.version', 'DESC')
-      .getOne();
+    return this.currents.load({ tenantId, task });
   }
+
+  // Fresh on every call; calls made together (a worker's concurrent jobs) share one query per tenant.
+  private readonly currents = tickBatcher<{ tenantId: string; task: TaskKind }, RoutingPolicyEntity | null>(
+    perGroup(
+      (key) => key.tenantId,
+      async (tenantId, keys) => {
+        const byTask = await this.currentAll(tenantId);
+        return keys.map((key) => byTask[key.task]);
+      },
+    ),
+  );
 
   /** Every version of a task's policy, newest first: who changed what, when. */
   versions(

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ConduitError, ErrorCode } from '@conduit/common';
+import { ConduitError, ErrorCode, tickBatcher } from '@conduit/common';
 import { AppConfig, type PlanRules } from '@conduit/config';
 import { TenantEntity, type TenantStatus } from '@conduit/db';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 
 /** Statuses that may run AI work. Anything else, including statuses added later, is denied. */
 const ACTIVE_STATUSES: readonly TenantStatus[] = ['active', 'trialing'];
@@ -16,6 +16,14 @@ export type GateDecision = { allowed: true; plan: PlanRules } | { allowed: false
  */
 @Injectable()
 export class AccessGate {
+  // Fresh on every call; calls made together (a worker's concurrent jobs) share one SELECT.
+  private readonly tenants = tickBatcher<string, Pick<TenantEntity, 'id' | 'status' | 'plan'> | null>(async (ids) => {
+    const rows = await this.dataSource
+      .getRepository(TenantEntity)
+      .find({ where: { id: In([...new Set(ids)]) }, select: { id: true, status: true, plan: true } });
+    return ids.map((id) => rows.find((row) => row.id === id) ?? null);
+  });
+
   constructor(
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
@@ -33,10 +41,7 @@ export class AccessGate {
 
   /** Looks the tenant up fresh (no cache: a suspension takes effect at once). */
   async decideFor(tenantId: string): Promise<GateDecision> {
-    const tenant = await this.dataSource
-      .getRepository(TenantEntity)
-      .findOne({ where: { id: tenantId }, select: { id: true, status: true, plan: true } });
-    return this.decide(tenant);
+    return this.decide(await this.tenants.load(tenantId));
   }
 
   /** The rules of the tenant's plan whatever its status (undefined for an unknown plan or tenant). */

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { perGroup, tickBatcher } from '@conduit/common';
+import { ItemEntity, TenantScope } from '@conduit/db';
+import { In } from 'typeorm';
+
+export interface ItemRef {
+  tenantId: string;
+  itemId: string;
+}
+
+/** What a run writes when it finishes an item. */
+export type ItemEnd = Pick<ItemEntity, 'status' | 'result' | 'error' | 'connectionId' | 'model' | 'policyVersion'>;
+
+const END_COLUMNS = ['status', 'result', 'error', 'connectionId', 'model', 'policyVersion', 'completedAt'] as const;
+
+const tenantOf = <T extends ItemRef>(ref: T) => ref.tenantId;
+
+/**
+ * The worker's writes to items: claim before a run, the conditional finish after. Runs that claim
+ * or finish together share one statement per tenant (`tickBatcher`): a worker with a hundred jobs
+ * in flight writes in batches, not row by row, and each item keeps its own exactly-once checks.
+ */
+@Injectable()
+export class ItemRuns {
+  private readonly claims = tickBatcher<ItemRef, ItemEntity | null>(
+    perGroup(tenantOf, async (tenantId, refs) => {
+      const items = this.scope.repository(ItemEntity, tenantId);
+      // `running` stays claimable: a worker that crashed mid-call leaves it so, and its job is retried.
+      const claimed = await items
+        .updateQuery({ status: 'running', startedAt: () => 'now()' })
+        .andWhere('id = ANY(:ids)', { ids: refs.map((ref) => ref.itemId) })
+        .andWhere(`status IN ('queued', 'running')`)
+        .returning('id')
+        .execute();
+      const ids = (claimed.raw as { id: string }[]).map((row) => row.id);
+      const rows = ids.length > 0 ? await items.find({ where: { id: In(ids) } }) : [];
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return refs.map((ref) => byId.get(ref.itemId) ?? null);
+    }),
+  );
+
+  private readonly ends = tickBatcher<ItemRef & ItemEnd, boolean>(
+    perGroup(tenantOf, async (tenantId, ends) => {
+      // One result per item: if two runs of an item finish in the same batch, the first one wins here.
+      const firsts = ends.filter((end, i) => ends.findIndex((other) => other.itemId === end.itemId) === i);
+      const completedAt = new Date();
+      const finished = await this.scope.repository(ItemEntity, tenantId).updateEach(
+        firsts.map(({ itemId, tenantId: _, ...end }) => ({ id: itemId, ...end, completedAt })),
+        [...END_COLUMNS],
+        `t.status = 'running'`,
+      );
+      return ends.map((end) => firsts.includes(end) && finished.has(end.itemId));
+    }),
+  );
+
+  constructor(private readonly scope: TenantScope) {}
+
+  /** Marks the item running and returns it; null when it is finished, cancelled or gone. */
+  claim(ref: ItemRef): Promise<ItemEntity | null> {
+    return this.claims.load(ref);
+  }
+
+  /** Writes the outcome if the item is still running; false when another run finished it first. */
+  finish(ref: ItemRef, end: ItemEnd): Promise<boolean> {
+    return this.ends.load({ ...ref, ...end });
+  }
+}
