@@ -43,6 +43,23 @@ describe('JSON Lines ingest', () => {
       [response.body.id],
     );
     expect(stored).toEqual({ n: rows, first: 0, last: rows - 1, in_order: true });
+    const [audit] = await db.query(`SELECT change FROM audit_events WHERE action = 'batch.submit' AND target_id = $1`, [
+      response.body.id,
+    ]);
+    expect(audit.change).toEqual({ items: rows, user: 'u-7', format: 'jsonl' });
+  });
+
+  it('stores tricky text exactly as sent: tabs, newlines, backslashes, quotes, "\\N", Unicode', async () => {
+    const tricky = ['tab\there', 'two\nlines\r\n', 'back\\slash\\', '\\N', '\\.', '"quoted" \'too\'', 'Grüße, 東京 🚀'];
+    const body = tricky
+      .map((text, i) => JSON.stringify({ custom_id: `${text}#${i}`, task: 'summarization', input: { text } }))
+      .join('\n');
+    const response = await upload(body).expect(202);
+    const stored: { custom_id: string; text: string }[] = await db.query(
+      `SELECT custom_id, input->>'text' AS text FROM items WHERE batch_id = $1 ORDER BY position`,
+      [response.body.id],
+    );
+    expect(stored).toEqual(tricky.map((text, i) => ({ custom_id: `${text}#${i}`, text })));
   });
 
   it('refuses the whole upload naming every bad line, and stores nothing', async () => {
@@ -63,12 +80,28 @@ describe('JSON Lines ingest', () => {
     expect((await db.query('SELECT count(*)::int AS n FROM items'))[0].n).toBe(before);
   });
 
+  it('rolls back items already streamed to Postgres when a late line is bad', async () => {
+    const counts = async () =>
+      (
+        await db.query(
+          'SELECT (SELECT count(*) FROM items)::int AS items, (SELECT count(*) FROM batches)::int AS batches',
+        )
+      )[0];
+    const before = await counts();
+    const good = Array.from({ length: 4_000 }, (_, i) => line(i)); // several COPY pieces
+    const response = await upload([...good, 'not json', line(5_000)].join('\n')).expect(400);
+    expect(response.body.error.details.map((d: { path: string }) => d.path)).toEqual(['line 4001']);
+    expect(await counts()).toEqual(before);
+  });
+
   it('refuses an upload over the size limit with 413, and stores nothing', async () => {
     const before = (await db.query('SELECT count(*)::int AS n FROM batches'))[0].n;
     const big = `${Array.from({ length: 30_000 }, (_, i) => line(i)).join('\n')}\n`; // > 2 MB
     const response = await upload(big).expect(413);
     expect(response.body.error.code).toBe('payload_too_large');
     expect((await db.query('SELECT count(*)::int AS n FROM batches'))[0].n).toBe(before);
+    // The aborted COPY left no connection of the pool unusable.
+    for (let i = 0; i < 3; i++) await upload(line(i)).expect(202);
   });
 
   it('replays the same upload for the same Idempotency-Key, and refuses another with 409', async () => {

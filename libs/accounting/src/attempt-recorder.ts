@@ -42,7 +42,7 @@ export class AttemptRecorder {
   // Calls made together are written together: one INSERT, one UPDATE per tenant and event-loop turn.
   private readonly starts = tickBatcher<AttemptEntity, void>(
     perGroup(tenantOf, async (tenantId, rows) => {
-      await this.scope.repository(AttemptEntity, tenantId).insert(rows);
+      await this.scope.repository(AttemptEntity, tenantId).insertEach(rows.map(({ tenantId: _, ...row }) => row));
       return rows.map(() => undefined);
     }),
   );

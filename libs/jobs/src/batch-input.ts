@@ -1,8 +1,13 @@
+import type { Hash } from 'node:crypto';
 import { validationError, type ErrorDetail, issuesToDetails } from '@conduit/common';
 import { getTask, TASK_KINDS } from '@conduit/tasks';
 import { z } from 'zod';
 
 export const MAX_ITEMS_PER_JSON_BATCH = 10_000;
+/** A JSON Lines batch holds at most this many items. */
+export const MAX_ITEMS_PER_LINES_BATCH = 100_000;
+/** A refused JSON Lines batch reports at most this many problems (the first ones, by line). */
+const MAX_REPORTED_PROBLEMS = 100;
 
 const itemEnvelope = z.strictObject({
   custom_id: z
@@ -85,4 +90,48 @@ export function validateItems(items: readonly unknown[]): ValidItem[] {
   });
   if (details.length > 0) throw validationError(details);
   return valid;
+}
+
+/**
+ * The valid items of a JSON Lines body, in order, each checked as its line arrives; blank lines
+ * are skipped. A bad line does not stop the reading: after the last line, one `validation_failed`
+ * names every bad line (the first 100). No item is yielded after the first bad line, since the
+ * batch is refused anyway. Every line read is added to `hash`, so the same body hashes the same.
+ */
+export async function* checkLines(lines: AsyncIterable<string>, hash: Hash): AsyncGenerator<ValidItem> {
+  const checker = new ItemChecker();
+  const problems: ErrorDetail[] = [];
+  let items = 0;
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber += 1;
+    hash.update(line).update('\n');
+    if (line.trim() === '') continue;
+    const where = `line ${lineNumber}`;
+    items += 1;
+    if (items > MAX_ITEMS_PER_LINES_BATCH) {
+      throw validationError([{ path: where, message: `a batch holds at most ${MAX_ITEMS_PER_LINES_BATCH} items` }]);
+    }
+    const parsed = parseJson(line);
+    const checked =
+      parsed === NOT_JSON
+        ? { problems: [{ path: where, code: 'invalid_json', message: 'is not valid JSON' }] }
+        : checker.check(parsed, where);
+    if ('item' in checked) {
+      if (problems.length === 0) yield checked.item;
+    } else if (problems.length < MAX_REPORTED_PROBLEMS) {
+      problems.push(...checked.problems);
+    }
+  }
+  if (problems.length > 0) throw validationError(problems.slice(0, MAX_REPORTED_PROBLEMS));
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return NOT_JSON;
+  }
 }

@@ -1,29 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { emptyUsage, UsageSummaries, type UsageSummary } from '@conduit/accounting';
-import { ConduitError, ErrorCode, validationError, type ErrorDetail } from '@conduit/common';
+import { ConduitError, ErrorCode, validationError } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { AccessGate, AuditLog, type Actor } from '@conduit/tenancy';
-import {
-  BatchEntity,
-  ItemEntity,
-  TenantScope,
-  TERMINAL_ITEM_STATUSES,
-  type ItemStatus,
-  type TenantScopedRepository,
-} from '@conduit/db';
+import { BatchEntity, ItemEntity, TenantScope, TERMINAL_ITEM_STATUSES, type ItemStatus } from '@conduit/db';
 import { In, MoreThan, QueryFailedError } from 'typeorm';
-import { ItemChecker, validateItems, type SubmitBatchInput, type ValidItem } from './batch-input';
+import { checkLines, validateItems, type SubmitBatchInput } from './batch-input';
 import { BatchProgress, emptyCounts, type ItemCounts } from './batch-progress';
 import { decodeCursor, encodeCursor } from './cursor';
+import { copyItems } from './ingest/copy-items';
 import { ItemFeeder } from './scheduling/item-feeder';
 import { assertWebhookUrlAllowed } from './webhooks/webhook-url';
 
 const INSERT_CHUNK = 1_000;
-/** A JSON Lines batch holds at most this many items. */
-export const MAX_ITEMS_PER_LINES_BATCH = 100_000;
-/** A refused batch reports at most this many problems (the first ones, by line). */
-const MAX_REPORTED_PROBLEMS = 100;
 const RESULTS_PAGE = 500;
 /** How long a submission waits for its first items to reach BullMQ before answering anyway. */
 const FEED_WAIT_MS = 2_000;
@@ -95,8 +85,8 @@ export class BatchesService {
 
   /**
    * A JSON Lines batch, read line by line in constant memory: each line is checked as it arrives
-   * and valid ones are inserted in chunks inside one transaction. Any bad line (all are reported,
-   * by line number, up to a limit) rolls the whole batch back, so nothing of it is stored.
+   * and valid items are streamed into Postgres (one COPY) inside one transaction. Any bad line (all
+   * are reported, by line number, up to a limit) rolls the whole batch back, so nothing of it is stored.
    */
   async submitLines(
     submitter: Submitter,
@@ -110,7 +100,8 @@ export class BatchesService {
     const hash = createHash('sha256').update(JSON.stringify(envelope));
     const stored = await this.scope
       .transaction(async (manager) => {
-        const [batch] = await this.scope.repository(BatchEntity, tenantId, manager).insert([
+        const batches = this.scope.repository(BatchEntity, tenantId, manager);
+        const [batch] = await batches.insert([
           {
             apiKeyId: submitter.apiKeyId,
             endUser: envelope.user ?? null,
@@ -120,46 +111,15 @@ export class BatchesService {
             metadata: envelope.metadata ?? {},
           },
         ]);
-        const rows = this.scope.repository(ItemEntity, tenantId, manager);
-        const checker = new ItemChecker();
-        const details: ErrorDetail[] = [];
-        let chunk: (ValidItem & { id: string; position: number })[] = [];
-        let count = 0;
-        let lineNumber = 0;
-        for await (const line of lines) {
-          lineNumber += 1;
-          hash.update(line).update('\n');
-          if (line.trim() === '') continue;
-          if (count >= MAX_ITEMS_PER_LINES_BATCH) {
-            throw validationError([
-              { path: `line ${lineNumber}`, message: `a batch holds at most ${MAX_ITEMS_PER_LINES_BATCH} items` },
-            ]);
-          }
-          const parsed = parseLine(line);
-          const checked =
-            parsed === NOT_JSON
-              ? { problems: [{ path: `line ${lineNumber}`, code: 'invalid_json', message: 'is not valid JSON' }] }
-              : checker.check(parsed, `line ${lineNumber}`);
-          if ('problems' in checked) {
-            if (details.length < MAX_REPORTED_PROBLEMS) details.push(...checked.problems);
-            continue;
-          }
-          if (details.length > 0) continue; // already refused: keep reading only to report more lines
-          chunk.push({ ...checked.item, id: randomUUID(), position: count });
-          count += 1;
-          if (chunk.length === INSERT_CHUNK) chunk = await this.insertChunk(rows, batch.id, chunk);
-        }
-        if (details.length > 0) throw validationError(details.slice(0, MAX_REPORTED_PROBLEMS));
+        const count = await copyItems(manager, { tenantId, batchId: batch.id }, checkLines(lines, hash));
         if (count === 0) throw validationError([{ path: 'body', message: 'must contain at least one item' }]);
-        await this.insertChunk(rows, batch.id, chunk);
 
         const requestHash = hash.digest('hex');
         if (idempotencyKey) {
-          const earlier = await this.scope.repository(BatchEntity, tenantId, manager).findOne({ idempotencyKey });
+          const earlier = await batches.findOne({ idempotencyKey });
           // The same request again: throwing rolls this copy back; the caller gets the first one.
           if (earlier) throw new ReplayOf(earlier.id, earlier.requestHash === requestHash);
         }
-        const batches = this.scope.repository(BatchEntity, tenantId, manager);
         await batches.update(
           { id: batch.id },
           { itemCount: count, idempotencyKey: idempotencyKey ?? null, requestHash },
@@ -188,26 +148,6 @@ export class BatchesService {
     await this.startFeeding(tenantId, stored.id);
     const counts: ItemCounts = { ...emptyCounts(), total: stored.itemCount, queued: stored.itemCount };
     return { batch: stored, counts, usage: emptyUsage() };
-  }
-
-  private async insertChunk(
-    rows: TenantScopedRepository<ItemEntity>,
-    batchId: string,
-    chunk: (ValidItem & { id: string; position: number })[],
-  ): Promise<(ValidItem & { id: string; position: number })[]> {
-    if (chunk.length === 0) return [];
-    await rows.insert(
-      chunk.map((item) => ({
-        id: item.id,
-        batchId,
-        position: item.position,
-        customId: item.customId,
-        task: item.task,
-        input: item.input,
-        status: 'queued' as const,
-      })),
-    );
-    return [];
   }
 
   /** The batch an earlier request with this key made; 409 if that request had another body. */
@@ -417,16 +357,6 @@ class ReplayOf extends Error {
     readonly sameBody: boolean,
   ) {
     super('replay');
-  }
-}
-
-const NOT_JSON = Symbol('not JSON');
-
-function parseLine(line: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    return NOT_JSON;
   }
 }
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { perGroup, tickBatcher } from '@conduit/common';
 import { ItemEntity, TenantScope } from '@conduit/db';
-import { In } from 'typeorm';
 
 export interface ItemRef {
   tenantId: string;
@@ -26,15 +25,13 @@ export class ItemRuns {
     perGroup(tenantOf, async (tenantId, refs) => {
       const items = this.scope.repository(ItemEntity, tenantId);
       // `running` stays claimable: a worker that crashed mid-call leaves it so, and its job is retried.
-      const claimed = await items
-        .updateQuery({ status: 'running', startedAt: () => 'now()' })
-        .andWhere('id = ANY(:ids)', { ids: refs.map((ref) => ref.itemId) })
-        .andWhere(`status IN ('queued', 'running')`)
-        .returning('id')
-        .execute();
-      const ids = (claimed.raw as { id: string }[]).map((row) => row.id);
-      const rows = ids.length > 0 ? await items.find({ where: { id: In(ids) } }) : [];
-      const byId = new Map(rows.map((row) => [row.id, row]));
+      const claimed = await items.updateReturning(
+        items
+          .updateQuery({ status: 'running', startedAt: () => 'now()' })
+          .andWhere('id = ANY(:ids)', { ids: refs.map((ref) => ref.itemId) })
+          .andWhere(`status IN ('queued', 'running')`),
+      );
+      const byId = new Map(claimed.map((row) => [row.id, row]));
       return refs.map((ref) => byId.get(ref.itemId) ?? null);
     }),
   );
