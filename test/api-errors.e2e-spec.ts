@@ -50,6 +50,13 @@ describe('bad input gets a clear 4xx with a stable code, and nothing is stored',
       'items[0].input.schema',
     ],
     [
+      'a NUL character in the input (Postgres cannot store it)',
+      { items: [{ custom_id: 'x', task: 'summarization', input: { text: 'a\u0000b' } }] },
+      'items[0].input',
+    ],
+    ['a NUL character in a custom id', { items: [{ ...good('x'), custom_id: 'x\u0000' }] }, 'items[0].custom_id'],
+    ['a NUL character in the metadata', { items: [good('x')], metadata: { note: '\u0000' } }, 'metadata'],
+    [
       'labels that are not strings',
       { items: [{ custom_id: 'x', task: 'classification', input: { text: 'hi', labels: [1] } }] },
       'items[0].input.labels',

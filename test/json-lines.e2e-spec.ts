@@ -72,11 +72,12 @@ describe('JSON Lines ingest', () => {
       '',
       JSON.stringify({ custom_id: 'row-6', task: 'summarization', input: {} }),
       line(1),
+      JSON.stringify({ custom_id: 'row-8', task: 'summarization', input: { text: 'NUL \u0000 inside' } }),
     ].join('\n');
     const response = await upload(body).expect(400);
     expect(response.body.error.code).toBe('validation_failed');
     const paths = response.body.error.details.map((d: { path: string }) => d.path);
-    expect(paths).toEqual(['line 3', 'line 6.input.text', 'line 7.custom_id']);
+    expect(paths).toEqual(['line 3', 'line 6.input.text', 'line 7.custom_id', 'line 8.input']);
     expect((await db.query('SELECT count(*)::int AS n FROM items'))[0].n).toBe(before);
   });
 

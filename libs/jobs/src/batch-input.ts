@@ -9,13 +9,26 @@ export const MAX_ITEMS_PER_LINES_BATCH = 100_000;
 /** A refused JSON Lines batch reports at most this many problems (the first ones, by line). */
 const MAX_REPORTED_PROBLEMS = 100;
 
+/** Postgres stores no U+0000 in text or jsonb: such input is refused up front, never half-written. */
+const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([key, inner]) => key.includes('\0') || hasNul(inner));
+  }
+  return false;
+}
+
 const itemEnvelope = z.strictObject({
   custom_id: z
     .string({ error: 'is required and must be a string' })
     .min(1, 'must not be empty')
-    .max(256, 'must be at most 256 characters'),
+    .max(256, 'must be at most 256 characters')
+    .refine((id) => !hasNul(id), NUL_MESSAGE),
   task: z.string({ error: 'is required and must be a string' }),
-  input: z.unknown(),
+  input: z.unknown().refine((input) => !hasNul(input), NUL_MESSAGE),
 });
 
 /** The batch as submitted; each item's `input` is checked against its task kind separately. */
@@ -31,8 +44,14 @@ export const submitBatchSchema = z.strictObject({
   metadata: z
     .record(z.string().max(64), z.unknown())
     .refine((m) => JSON.stringify(m).length <= 16_384, 'must be at most 16 KB as JSON')
+    .refine((m) => !hasNul(m), NUL_MESSAGE)
     .optional(),
-  user: z.string().min(1).max(256).optional(),
+  user: z
+    .string()
+    .min(1)
+    .max(256)
+    .refine((user) => !hasNul(user), NUL_MESSAGE)
+    .optional(),
 });
 export type SubmitBatchInput = z.infer<typeof submitBatchSchema>;
 
