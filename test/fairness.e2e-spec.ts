@@ -111,3 +111,63 @@ describe('fair scheduling between tenants', () => {
     await db.query(`UPDATE batches SET status = 'cancelled', completed_at = now() WHERE id = $1`, [bigBatch]);
   }, 30_000);
 });
+
+describe('priorities put a newcomer ahead of a backlog', () => {
+  const backlogBound = 300;
+  let system: TestSystem;
+  let restoreEnv: () => void;
+
+  beforeAll(async () => {
+    restoreEnv = overrideEnv({ FEEDER_TENANT_IN_FLIGHT: String(backlogBound), FEEDER_INTERVAL_MS: '50' });
+    system = await startSystem();
+  });
+
+  afterAll(async () => {
+    await system.close();
+    restoreEnv();
+  }, 40_000);
+
+  it("runs a new tenant's items before another tenant's jobs already waiting in BullMQ", async () => {
+    const db = system.api.get(DataSource);
+    const big = await ApiClient.newTenant(system.http);
+    const small = await ApiClient.newTenant(system.http);
+    await big.routeAll(await big.mockConnection({ latency_ms: 30 }));
+    await small.routeAll(await small.mockConnection({ latency_ms: 30 }));
+
+    const { id: bigBatch } = await big.submit(summaries(1_000, 'big'));
+    // Wait until the big tenant has a backlog waiting in BullMQ: dispatched, not started.
+    const waiting = async () =>
+      (
+        await db.query(`SELECT id FROM items WHERE batch_id = $1 AND dispatched_at IS NOT NULL AND status = 'queued'`, [
+          bigBatch,
+        ])
+      ).map((row: { id: string }) => row.id) as string[];
+    let backlog = await waiting();
+    while (backlog.length < backlogBound / 2) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      backlog = await waiting();
+    }
+
+    const { id: smallBatch } = await small.submit(summaries(SMALL, 'small'));
+    await small.waitForBatch(smallBatch, 20_000);
+
+    // Of the backlog, how many started after the small batch was queued and before its last item
+    // started? In FIFO order that would be every one still waiting; by priority, none but a
+    // worker's handful that was being fetched at that moment.
+    const [{ overtaken, window }] = await db.query(
+      `WITH s AS (SELECT min(dispatched_at) AS queued, max(started_at) AS last_started FROM items WHERE batch_id = $1)
+       SELECT count(*) FILTER (WHERE i.started_at > s.queued AND i.started_at < s.last_started)::int AS overtaken,
+              count(*) FILTER (WHERE i.started_at IS NULL OR i.started_at > s.queued)::int AS window
+         FROM items i, s WHERE i.id = ANY($2)`,
+      [smallBatch, backlog],
+    );
+    expect(window).toBeGreaterThan(Number(process.env.WORKER_CONCURRENCY) * 2); // a real backlog remained
+    expect(overtaken).toBeLessThanOrEqual(Number(process.env.WORKER_CONCURRENCY));
+
+    await db.query(
+      `UPDATE items SET status = 'cancelled', completed_at = now() WHERE batch_id = $1 AND status IN ('queued', 'running')`,
+      [bigBatch],
+    );
+    await db.query(`UPDATE batches SET status = 'cancelled', completed_at = now() WHERE id = $1`, [bigBatch]);
+  }, 30_000);
+});

@@ -125,7 +125,7 @@ export const sectionSchemas = (isDev: boolean) => ({
     BREAKER_COOLDOWN_MS: int(30_000, 100, 3_600_000),
   }),
   scheduling: z.object({
-    FEEDER_TENANT_IN_FLIGHT: int(200, 1, 100_000),
+    FEEDER_TENANT_IN_FLIGHT: int(1_000, 1, 100_000),
     FEEDER_INTERVAL_MS: int(500, 10, 60_000),
     RECONCILER_INTERVAL_MS: int(30_000, 100, 3_600_000),
     RECONCILER_GRACE_MS: int(60_000, 0, 3_600_000),

@@ -5,6 +5,8 @@ import { ITEMS_QUEUE, JobName, parseJobData } from './job-catalogue';
 
 const ADD_CHUNK = 1_000;
 const ADD_TIMEOUT_MS = 3_000;
+/** BullMQ's largest priority (the lowest rank). */
+const MAX_PRIORITY = 2 ** 21;
 
 /** An item's job in BullMQ: still to run or running, done (completed or failed), or not there at all. */
 export type ItemJobState = 'live' | 'finished' | 'missing';
@@ -18,15 +20,16 @@ export class ItemQueue {
   constructor(@InjectQueue(ITEMS_QUEUE) private readonly queue: Queue) {}
 
   /**
-   * Adds the items' jobs in chunks. Throws if a chunk fails or takes longer than `timeoutMs`:
+   * Adds the items' jobs in chunks, the first with priority `firstPriority`, each next one a step
+   * later (see `ItemFeeder` for why). Throws if a chunk fails or takes longer than `timeoutMs`:
    * Redis commands wait rather than fail while Redis is unreachable, and callers must not wait
    * for an outage to end. A chunk that timed out may still be added later; that is harmless.
    */
-  async enqueue(tenantId: string, itemIds: string[], timeoutMs = ADD_TIMEOUT_MS): Promise<void> {
-    const jobs = itemIds.map((itemId) => ({
+  async enqueue(tenantId: string, itemIds: string[], firstPriority: number, timeoutMs = ADD_TIMEOUT_MS): Promise<void> {
+    const jobs = itemIds.map((itemId, i) => ({
       name: JobName.RunItem,
       data: parseJobData(JobName.RunItem, { tenantId, itemId }),
-      opts: { jobId: itemId },
+      opts: { jobId: itemId, priority: Math.min(firstPriority + i, MAX_PRIORITY) },
     }));
     for (let start = 0; start < jobs.length; start += ADD_CHUNK) {
       await withTimeout(this.queue.addBulk(jobs.slice(start, start + ADD_CHUNK)), timeoutMs, 'adding jobs to BullMQ');

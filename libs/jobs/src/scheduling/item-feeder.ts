@@ -19,9 +19,13 @@ export interface FeedRound {
 
 /**
  * Keeps at most `tenantInFlight` open items of each tenant in BullMQ and tops them up from
- * Postgres, oldest first. BullMQ has no fair dequeue; bounding every tenant's share of the queue
- * gives one: a tenant's new work waits behind at most one bound of each other tenant's items,
- * never behind a whole 50,000-item batch. It also bounds Redis memory for huge batches.
+ * Postgres, oldest first. That bounds Redis memory however large the batches, and each tenant's
+ * share of the queue.
+ *
+ * BullMQ runs jobs in priority order (lower first), FIFO within a priority. An item's job gets
+ * 1 + the number of its tenant's items already in BullMQ, its place in its tenant's own line, so
+ * the queue interleaves tenants: the first items of a tenant that just arrived run next, ahead of
+ * the refills of a tenant with hundreds in flight, whose own order is kept.
  */
 @Injectable()
 export class ItemFeeder implements OnModuleDestroy {
@@ -69,7 +73,7 @@ export class ItemFeeder implements OnModuleDestroy {
         .getRawMany<{ id: string }>();
       if (next.length === 0) return 0;
       const ids = next.map((row) => row.id);
-      await this.queue.enqueue(tenantId, ids);
+      await this.queue.enqueue(tenantId, ids, inFlight + 1);
       // A fast worker may have started (or finished) an item already: mark it all the same.
       await items
         .updateQuery({ dispatchedAt: () => 'now()' })
