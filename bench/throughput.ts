@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker, type Processor } from 'bullmq';
 import { Pool } from 'pg';
+import { AppConfig } from '@conduit/config';
 import {
   benchDatabase,
   dropBenchDatabase,
@@ -18,9 +19,11 @@ import {
 } from './support/bench-system';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 50_000);
-/** Conduit's defaults, used by the baselines too, so all three run with the same parallelism. */
-const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY ?? 100);
-const POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 20);
+// The worker's settings (defaults, or as set in the environment), used by the baselines too, so
+// all three run with the same parallelism.
+const config = new AppConfig(process.env);
+const CONCURRENCY = config.worker.concurrency;
+const POOL_SIZE = config.database.poolSize;
 
 async function main(): Promise<void> {
   const api = await startApi();
@@ -64,7 +67,10 @@ async function conduit(api: Awaited<ReturnType<typeof startApi>>, db: Awaited<Re
   const worker = await startWorker();
   try {
     const started = performance.now();
+    const cpuBefore = worker.cpuSeconds();
+    const commitsBefore = await commits(db);
     const batchId = await submitJsonLines(api, key, lines);
+    const accepted = performance.now();
     for (;;) {
       const batch = await api.call<{ status: string; counts: Record<string, number> }>(
         'GET',
@@ -75,6 +81,13 @@ async function conduit(api: Awaited<ReturnType<typeof startApi>>, db: Awaited<Re
       await sleep(200);
     }
     const seconds = (performance.now() - started) / 1000;
+    const workerCpu = worker.cpuSeconds() - cpuBefore;
+    const commitsPerItem = ((await commits(db)) - commitsBefore) / ITEMS;
+    console.log(
+      `Conduit: upload accepted after ${((accepted - started) / 1000).toFixed(2)} s; ` +
+        `worker CPU ${((workerCpu / ITEMS) * 1e6).toFixed(0)} µs per item; ` +
+        `${commitsPerItem.toFixed(2)} Postgres transactions per item`,
+    );
     const { rows } = await db.query<{ succeeded: number; attempts: number }>(
       `SELECT (SELECT count(*)::int FROM items WHERE batch_id = $1 AND status = 'succeeded') AS succeeded,
               (SELECT count(*)::int FROM attempts WHERE batch_id = $1 AND outcome = 'success') AS attempts`,
@@ -87,6 +100,15 @@ async function conduit(api: Awaited<ReturnType<typeof startApi>>, db: Awaited<Re
   } finally {
     await worker.stop();
   }
+}
+
+/** Transactions committed in the bench database so far (each autocommit statement is one). */
+async function commits(db: Awaited<ReturnType<typeof benchDatabase>>): Promise<number> {
+  await db.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await db.query<{ n: string }>(
+    'SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()',
+  );
+  return Number(rows[0].n);
 }
 
 /** The naive persisted baseline: per job, one UPDATE of the item and one INSERT of an attempt. */
@@ -129,6 +151,7 @@ async function bareBullmq(name: string, processor: Processor, ids = Array.from({
   worker.on('failed', (_job, error) => console.error(`${name} job failed: ${error.message}`));
   try {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     for (let i = 0; i < ids.length; i += 1_000) {
       await queue.addBulk(
         ids.slice(i, i + 1_000).map((itemId) => ({
@@ -139,6 +162,8 @@ async function bareBullmq(name: string, processor: Processor, ids = Array.from({
       );
     }
     await finished;
+    const cpu = process.cpuUsage(cpuBefore);
+    console.log(`${name}: adding and processing took ${((cpu.user + cpu.system) / ITEMS).toFixed(0)} µs CPU per job`);
     return (performance.now() - started) / 1000;
   } finally {
     await worker.close();

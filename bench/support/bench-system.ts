@@ -4,6 +4,7 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -77,6 +78,8 @@ export async function submitJsonLines(api: BenchApi, key: string, lines: string)
 
 export interface WorkerProcess {
   child: ChildProcess;
+  /** CPU time the process has used so far (user + system), from /proc. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -114,6 +117,7 @@ export async function startWorker(env: Record<string, string> = {}): Promise<Wor
   });
   return {
     child,
+    cpuSeconds: () => cpuSecondsOf(child.pid as number),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -121,6 +125,13 @@ export async function startWorker(env: Record<string, string> = {}): Promise<Wor
       await exited;
     },
   };
+}
+
+/** utime + stime of a process, in seconds (Linux clock ticks are 1/100 s). */
+export function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  if (process.env.BENCH_DEBUG) console.log(`utime ${fields[11]} stime ${fields[12]}`);
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Drops the bench database (and with it everything the run stored). */

@@ -109,7 +109,7 @@ export const sectionSchemas = (isDev: boolean) => ({
     EGRESS_ALLOW_HTTP: bool(false),
   }),
   worker: z.object({
-    WORKER_CONCURRENCY: int(100, 1, 10_000),
+    WORKER_CONCURRENCY: int(500, 1, 10_000),
     RETRY_BASE_DELAY_MS: int(500, 0, 60_000),
     RETRY_MAX_DELAY_MS: int(30_000, 0, 600_000),
     DEFAULT_TARGET_TIMEOUT_MS: int(60_000, 100, 3_600_000),

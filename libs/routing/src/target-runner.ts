@@ -107,7 +107,7 @@ export class TargetRunner {
       const outcome = await this.callProvider(call, callNumber, timeoutMs);
       spentTokens = outcome.spentTokens;
       if (outcome.ok) {
-        await this.breaker.recordSuccess(breakerTarget);
+        await this.breaker.recordSuccess(breakerTarget, admission);
         return outcome;
       }
       await this.breaker.recordFailure(breakerTarget, outcome.failure.errorClass);

@@ -43,7 +43,7 @@ describe('CircuitBreaker (real Redis)', () => {
 
   it('stays closed below the threshold and opens at it, for every worker', async () => {
     await fail(2);
-    expect(await breaker.admit(target)).toEqual({ allowed: true, probe: false });
+    expect(await breaker.admit(target)).toEqual({ allowed: true, probe: false, clean: false });
     expect(await breaker.peek(target)).toEqual({ state: 'closed', failures: 2 });
 
     await fail(1, ProviderErrorClass.Timeout, otherWorker);
@@ -57,7 +57,11 @@ describe('CircuitBreaker (real Redis)', () => {
     expect(peek).toMatchObject({ state: 'open', failures: 3 });
     expect(peek.retryInMs).toBeGreaterThan(0);
     // Other models on the same connection are not affected.
-    expect(await breaker.admit({ ...target, model: 'llama3:70b' })).toEqual({ allowed: true, probe: false });
+    expect(await breaker.admit({ ...target, model: 'llama3:70b' })).toEqual({
+      allowed: true,
+      probe: false,
+      clean: true,
+    });
   });
 
   it('counts every unhealthy class and ignores the classes that say nothing about health', async () => {
@@ -80,7 +84,7 @@ describe('CircuitBreaker (real Redis)', () => {
       for (const errorClass of ignored) await breaker.recordFailure(other, errorClass);
     }
     expect(await breaker.peek(other)).toEqual({ state: 'closed', failures: 0 });
-    expect(await breaker.admit(other)).toEqual({ allowed: true, probe: false });
+    expect(await breaker.admit(other)).toEqual({ allowed: true, probe: false, clean: true });
   });
 
   it('only counts failures inside the window, and a success resets them', async () => {
@@ -90,8 +94,17 @@ describe('CircuitBreaker (real Redis)', () => {
     expect(await breaker.peek(target)).toEqual({ state: 'closed', failures: 1 });
 
     await fail(1);
-    await breaker.recordSuccess(target);
+    await breaker.recordSuccess(target, await breaker.admit(target)); // failures were logged: forgotten
     await fail(2);
+    expect(await breaker.peek(target)).toEqual({ state: 'closed', failures: 2 });
+  });
+
+  it('makes no Redis call for a success after a clean admission', async () => {
+    const admission = await breaker.admit(target);
+    expect(admission).toEqual({ allowed: true, probe: false, clean: true });
+    await fail(2, ProviderErrorClass.ServerError, otherWorker); // during this call, on another worker
+    await breaker.recordSuccess(target, admission);
+    // Nothing was forgotten: the other worker's failures still count in the window.
     expect(await breaker.peek(target)).toEqual({ state: 'closed', failures: 2 });
   });
 
@@ -114,17 +127,17 @@ describe('CircuitBreaker (real Redis)', () => {
 
   it('closes when the probe succeeds', async () => {
     await openAndWaitForCooldown();
-    expect(await otherWorker.admit(target)).toEqual({ allowed: true, probe: true });
+    expect(await otherWorker.admit(target)).toEqual({ allowed: true, probe: true, clean: false });
     await otherWorker.recordSuccess(target);
 
     expect(await breaker.peek(target)).toEqual({ state: 'closed', failures: 0 });
-    expect(await breaker.admit(target)).toEqual({ allowed: true, probe: false });
+    expect(await breaker.admit(target)).toEqual({ allowed: true, probe: false, clean: true });
     expect(await clients[0].keys(`${keys.prefix}:*`)).toEqual([]);
   });
 
   it('re-opens for another cooldown when the probe fails', async () => {
     await openAndWaitForCooldown();
-    expect(await breaker.admit(target)).toEqual({ allowed: true, probe: true });
+    expect(await breaker.admit(target)).toEqual({ allowed: true, probe: true, clean: false });
     await breaker.recordFailure(target, ProviderErrorClass.Network);
 
     const peek = await otherWorker.peek(target);
@@ -133,7 +146,7 @@ describe('CircuitBreaker (real Redis)', () => {
     expect(await otherWorker.admit(target)).toMatchObject({ allowed: false });
 
     await sleep(COOLDOWN_MS + 30);
-    expect(await otherWorker.admit(target)).toEqual({ allowed: true, probe: true });
+    expect(await otherWorker.admit(target)).toEqual({ allowed: true, probe: true, clean: false });
   });
 
   it('ignores a late success while the cooldown runs', async () => {
@@ -144,18 +157,18 @@ describe('CircuitBreaker (real Redis)', () => {
 
   it('hands the probe to another caller when the probe ends without a verdict or its worker dies', async () => {
     await openAndWaitForCooldown();
-    expect(await breaker.admit(target)).toEqual({ allowed: true, probe: true });
+    expect(await breaker.admit(target)).toEqual({ allowed: true, probe: true, clean: false });
     // A 429 says nothing about health: the probe is given back.
     await breaker.recordFailure(target, ProviderErrorClass.RateLimited);
-    expect(await otherWorker.admit(target)).toEqual({ allowed: true, probe: true });
+    expect(await otherWorker.admit(target)).toEqual({ allowed: true, probe: true, clean: false });
 
     // That probe's worker never reports: its lease (one cooldown) runs out, and another caller probes.
     expect(await breaker.admit(target)).toMatchObject({ allowed: false });
     await sleep(COOLDOWN_MS + 30);
-    expect(await breaker.admit(target)).toEqual({ allowed: true, probe: true });
+    expect(await breaker.admit(target)).toEqual({ allowed: true, probe: true, clean: false });
 
     await breaker.releaseProbe(target);
-    expect(await otherWorker.admit(target)).toEqual({ allowed: true, probe: true });
+    expect(await otherWorker.admit(target)).toEqual({ allowed: true, probe: true, clean: false });
   });
 
   it('puts a TTL on every key it writes', async () => {
