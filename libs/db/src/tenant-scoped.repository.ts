@@ -60,10 +60,20 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
   async insertEach(rows: Partial<Omit<E, 'tenantId'>>[]): Promise<void> {
     if (rows.length === 0) return;
     const properties = [...Object.keys(rows[0]), 'tenantId'];
+    const stamped = rows.map((row) => ({ ...row, tenantId: this.tenantId }));
     const columns = this.columnList(properties);
+    if (stamped.length === 1) {
+      // A lone row (the latency path) is a plain statement: the cheapest to plan.
+      const placeholders = properties.map((_, i) => `$${i + 1}`).join(', ');
+      await this.repository.query(
+        `INSERT INTO "${this.table}" (${columns}) VALUES (${placeholders})`,
+        this.parameters(stamped[0], properties),
+      );
+      return;
+    }
     await this.repository.query(
       `INSERT INTO "${this.table}" (${columns}) SELECT ${columns} FROM ${this.recordsetOf('$1')}`,
-      [this.recordsetJson(rows.map((row) => ({ ...row, tenantId: this.tenantId })), properties)],
+      [this.recordsetJson(stamped, properties)],
     );
   }
 
@@ -74,14 +84,28 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
    */
   async updateEach(rows: (Partial<E> & { id: string })[], set: (keyof E & string)[], condition = 'TRUE') {
     if (rows.length === 0) return new Set<string>();
-    const assignments = set.map((property) => `"${this.column(property)}" = v."${this.column(property)}"`);
+    const single = rows.length === 1; // a lone row (the latency path) is a plain statement
+    const assignments = set.map((property, i) => {
+      const column = this.column(property);
+      return `"${column}" = ${single ? `$${i + 3}` : `v."${column}"`}`;
+    });
+    // `t.id = ANY($3)` lets the planner probe the primary key: joined with the recordset alone it
+    // scans the tenant's rows whenever it has no statistics telling it the table is large.
+    const [sql, parameters] = single
+      ? [
+          `UPDATE "${this.table}" t SET ${assignments.join(', ')} WHERE t.tenant_id = $1 AND t.id = $2`,
+          [this.tenantId, rows[0].id, ...this.parameters(rows[0], set)],
+        ]
+      : [
+          `UPDATE "${this.table}" t SET ${assignments.join(', ')} FROM ${this.recordsetOf('$2')} v
+            WHERE t.tenant_id = $1 AND t.id = ANY($3::uuid[]) AND t.id = v.id`,
+          [this.tenantId, this.recordsetJson(rows, ['id', ...set]), rows.map((row) => row.id)],
+        ];
     // TypeORM answers an UPDATE … RETURNING with [rows, count].
-    const [updated] = (await this.repository.query(
-      `UPDATE "${this.table}" t SET ${assignments.join(', ')} FROM ${this.recordsetOf('$2')} v
-        WHERE t.tenant_id = $1 AND t.id = v.id AND (${condition})
-        RETURNING t.id`,
-      [this.tenantId, this.recordsetJson(rows, ['id', ...set])],
-    )) as [{ id: string }[], number];
+    const [updated] = (await this.repository.query(`${sql} AND (${condition}) RETURNING t.id`, parameters)) as [
+      { id: string }[],
+      number,
+    ];
     return new Set(updated.map((row) => row.id));
   }
 
@@ -129,6 +153,15 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
   // timestamps parse, and there are no casts to keep in step with the schema.
   private recordsetOf(parameter: string): string {
     return `jsonb_populate_recordset(NULL::"${this.table}", ${parameter}::jsonb)`;
+  }
+
+  /** A row's values as statement parameters; jsonb values as JSON text (pg would send arrays as SQL arrays). */
+  private parameters(row: Record<string, unknown>, properties: string[]): unknown[] {
+    return properties.map((property) => {
+      const value = row[property] ?? null;
+      const type = this.repository.metadata.findColumnWithPropertyName(property)?.type;
+      return value !== null && (type === 'jsonb' || type === 'json') ? JSON.stringify(value) : value;
+    });
   }
 
   private recordsetJson(rows: Record<string, unknown>[], properties: string[]): string {
