@@ -9,7 +9,7 @@ const FEED_LOCK_CLASS = 0x66656564; // "feed"
 /** How long a feed waits for another feed of the same tenant to finish. */
 const LOCK_WAIT_MS = 2_000;
 /** A nudge waits this long so that many items finishing together cost one feed. */
-const NUDGE_DELAY_MS = 20;
+const NUDGE_DELAY_MS = 100;
 
 export interface FeedRound {
   tenants: number;
