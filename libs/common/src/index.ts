@@ -2,4 +2,4 @@ export { ConduitError, ErrorCode, type ErrorDetail } from './conduit-error';
 export { formatPath, issuesToDetails, parseOrThrow, validationError } from './validation';
 export { decodeIdCursor, encodeIdCursor } from './cursor';
 export { exitCleanlyOnSignals } from './shutdown';
-export { perGroup, tickBatcher } from './tick-batcher';
+export { firstOccurrences, perGroup, tickBatcher } from './tick-batcher';

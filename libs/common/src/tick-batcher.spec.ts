@@ -1,4 +1,4 @@
-import { perGroup, tickBatcher } from './tick-batcher';
+import { firstOccurrences, perGroup, tickBatcher } from './tick-batcher';
 
 describe('tickBatcher', () => {
   it('answers calls made in the same turn with one batch, each with its own value', async () => {
@@ -35,5 +35,12 @@ describe('perGroup', () => {
     expect(results.slice(0, 1)).toEqual([10]);
     expect(results[1]).toEqual(new Error('bad tenant'));
     expect(results.slice(2)).toEqual([30, 40]);
+  });
+});
+
+describe('firstOccurrences', () => {
+  it('marks only the first key with each id', () => {
+    const keys = [{ id: 'a' }, { id: 'b' }, { id: 'a' }, { id: 'c' }, { id: 'b' }];
+    expect(firstOccurrences(keys, (key) => key.id)).toEqual([true, true, false, true, false]);
   });
 });

@@ -51,3 +51,14 @@ export function perGroup<K, V>(
     return results;
   };
 }
+
+/** For each key, whether it is the first in `keys` with its id: a batch's duplicates get false. */
+export function firstOccurrences<K>(keys: readonly K[], idOf: (key: K) => string): boolean[] {
+  const seen = new Set<string>();
+  return keys.map((key) => {
+    const id = idOf(key);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { perGroup, tickBatcher } from '@conduit/common';
+import { firstOccurrences, perGroup, tickBatcher } from '@conduit/common';
 import { BatchEntity, ItemEntity, TenantScope, type ItemStatus } from '@conduit/db';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
@@ -34,7 +34,8 @@ export class BatchProgress {
           .execute();
         const closed = new Set((result.raw as { id: string }[]).map((row) => row.id));
         // Several callers may ask about one batch: only the first is told it closed it.
-        return refs.map((ref, i) => closed.has(ref.batchId) && refs.findIndex((r) => r.batchId === ref.batchId) === i);
+        const first = firstOccurrences(refs, (ref) => ref.batchId);
+        return refs.map((ref, i) => first[i] && closed.has(ref.batchId));
       },
     ),
   );

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { perGroup, tickBatcher } from '@conduit/common';
+import { firstOccurrences, perGroup, tickBatcher } from '@conduit/common';
 import { ItemEntity, TenantScope } from '@conduit/db';
 
 export interface ItemRef {
@@ -39,14 +39,14 @@ export class ItemRuns {
   private readonly ends = tickBatcher<ItemRef & ItemEnd, boolean>(
     perGroup(tenantOf, async (tenantId, ends) => {
       // One result per item: if two runs of an item finish in the same batch, the first one wins here.
-      const firsts = ends.filter((end, i) => ends.findIndex((other) => other.itemId === end.itemId) === i);
+      const first = firstOccurrences(ends, (end) => end.itemId);
       const completedAt = new Date();
       const finished = await this.scope.repository(ItemEntity, tenantId).updateEach(
-        firsts.map(({ itemId, tenantId: _, ...end }) => ({ id: itemId, ...end, completedAt })),
+        ends.filter((_, i) => first[i]).map(({ itemId, tenantId: _, ...end }) => ({ id: itemId, ...end, completedAt })),
         [...END_COLUMNS],
         `t.status = 'running'`,
       );
-      return ends.map((end) => firsts.includes(end) && finished.has(end.itemId));
+      return ends.map((end, i) => first[i] && finished.has(end.itemId));
     }),
   );
 
