@@ -109,6 +109,8 @@ export interface Tenant {
 
 export interface BenchApi {
   app: INestApplication;
+  /** Closes the API now, once (the cleanup then skips it). */
+  close(): Promise<void>;
   /** The API's BullMQ queue of item jobs. */
   itemsQueue: Queue;
   call<T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown): Promise<T>;
@@ -130,7 +132,9 @@ export async function startApi(): Promise<BenchApi> {
   const { ITEMS_QUEUE } = await import('@conduit/jobs');
   const { getQueueToken } = await import('@nestjs/bullmq');
   const app = await createApiApp();
-  onCleanUp(() => app.close());
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= app.close());
+  onCleanUp(close);
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   const adminToken = app.get(AppConfig).auth.platformAdminToken;
@@ -147,6 +151,7 @@ export async function startApi(): Promise<BenchApi> {
     (await request(method, path, token, body === undefined ? undefined : JSON.stringify(body))).body as T;
   return {
     app,
+    close,
     itemsQueue: app.get<Queue>(getQueueToken(ITEMS_QUEUE)),
     call,
     tenant: async (name, { plan = 'pro', route } = {}) => {

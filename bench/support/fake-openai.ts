@@ -1,12 +1,29 @@
 // A lean OpenAI-compatible provider in its own process (node:http, no framework), so its CPU is its
-// own: every chat completion is answered after exactly `latencyMs`, with a valid summarization
-// answer. It counts what it sees; `stats()` asks it over IPC.
+// own: every chat completion is answered after exactly `latencyMs` (0: at once, no timer), with a
+// valid summarization answer (FAKE_ANSWER). It counts what it sees; `stats()` asks it over IPC.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export const FAKE_MODEL = 'bench-model';
+
+/** The answer to every chat completion. */
+export const FAKE_ANSWER = {
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1_700_000_000,
+  model: FAKE_MODEL,
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: '{"summary":"A short summary."}', refusal: null },
+      finish_reason: 'stop',
+      logprobs: null,
+    },
+  ],
+  usage: { prompt_tokens: 120, completion_tokens: 12, total_tokens: 132 },
+};
 
 export interface FakeStats {
   /** Chat completions received, answered, aborted by the client; in flight now and at most. */
@@ -74,23 +91,7 @@ function serve(latencyMs: number): void {
     cpuSeconds: 0,
   };
   let latencySum = 0;
-  const answer = Buffer.from(
-    JSON.stringify({
-      id: 'chatcmpl-bench',
-      object: 'chat.completion',
-      created: 1_700_000_000,
-      model: FAKE_MODEL,
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: '{"summary":"A short summary."}', refusal: null },
-          finish_reason: 'stop',
-          logprobs: null,
-        },
-      ],
-      usage: { prompt_tokens: 120, completion_tokens: 12, total_tokens: 132 },
-    }),
-  );
+  const answer = Buffer.from(JSON.stringify(FAKE_ANSWER));
   const models = Buffer.from(JSON.stringify({ object: 'list', data: [{ id: FAKE_MODEL, object: 'model' }] }));
 
   const chat = (req: IncomingMessage, res: ServerResponse) => {
@@ -108,7 +109,7 @@ function serve(latencyMs: number): void {
     req.resume(); // the body is not needed: the answer suits any summarization item
     req.once('end', () => {
       const bodyEnd = performance.now();
-      const timer = setTimeout(() => {
+      const respond = () => {
         const latency = performance.now() - bodyEnd;
         latencySum += latency;
         stats.latencyMaxMs = Math.max(stats.latencyMaxMs, latency);
@@ -116,11 +117,14 @@ function serve(latencyMs: number): void {
         res.end(answer);
         stats.lastAnswerAt = now();
         finish(true);
-      }, latencyMs);
+      };
+      // A timer waits at least 1 ms, so latency 0 answers without one.
+      const timer = latencyMs > 0 ? setTimeout(respond, latencyMs) : undefined;
       res.once('close', () => {
         clearTimeout(timer);
         finish(res.writableFinished);
       });
+      if (!timer) respond();
     });
   };
 
