@@ -15,7 +15,7 @@ import {
 import { parseAnswerText, type TaskDefinition } from '@conduit/tasks';
 import { CircuitBreaker } from './breaker/circuit-breaker';
 import { FAILURE_RULES } from './failure-rules';
-import { ProviderLimiter, type Reservation } from './limits/provider-limiter';
+import { hasActiveLimits, ProviderLimiter, type Reservation } from './limits/provider-limiter';
 import { retryDelayMs } from './retry-delay';
 
 /** How much of a bad answer is quoted back in the repair request. */
@@ -92,11 +92,15 @@ export class TargetRunner {
   private async callOnce(call: TargetCall, callNumber: number): Promise<TargetOutcome> {
     const { target, connection } = call;
     const breakerTarget = { connectionId: connection.id, model: target.model };
+    const timeoutMs = target.timeout_ms ?? this.config.worker.defaultTimeoutMs;
+    // Without limits a reservation only reads the 429 pause and takes nothing, so it is asked beside
+    // the breaker (one wait instead of two) and may be dropped if the breaker says no.
+    const passiveReservation = hasActiveLimits(call.limits) ? undefined : this.reserve(call, timeoutMs);
+    passiveReservation?.catch(() => undefined); // awaited below, unless dropped: then its failure is moot
     const admission = await this.breaker.admit(breakerTarget);
     if (!admission.allowed) return { ok: false, skipped: `"${target.model}": ${admission.reason}` };
 
-    const timeoutMs = target.timeout_ms ?? this.config.worker.defaultTimeoutMs;
-    const reservation = await this.reserve(call, timeoutMs);
+    const reservation = await (passiveReservation ?? this.reserve(call, timeoutMs));
     if ('skipped' in reservation) {
       if (admission.probe) await this.breaker.releaseProbe(breakerTarget);
       return { ok: false, skipped: reservation.skipped };

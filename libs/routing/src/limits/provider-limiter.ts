@@ -289,6 +289,11 @@ export class ProviderLimiter {
 }
 
 /** The limits that apply (positive whole numbers), or undefined when none does. */
+/** Whether any of rpm, tpm or concurrency is set; without them a reservation takes nothing. */
+export function hasActiveLimits(limits: ConnectionLimits): boolean {
+  return activeLimits(limits) !== undefined;
+}
+
 function activeLimits(limits: ConnectionLimits): ActiveLimits | undefined {
   const active = {
     rpm: positive(limits.rpm),
