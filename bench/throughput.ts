@@ -6,6 +6,7 @@
 // docs/architecture.md "Fair scheduling"; the baselines add plain FIFO jobs.)
 import {
   benchDatabase,
+  databaseName,
   jsonLines,
   queuePrefix,
   redisUrl,
@@ -18,6 +19,7 @@ import { Queue, Worker, type Processor } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type Client } from 'pg';
+import { cpuOfCommand } from './support/process-stats';
 import { rate } from './support/stats';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 50_000);
@@ -42,12 +44,14 @@ runBench('throughput', async () => {
   const worker = await startWorker();
   const started = performance.now();
   const cpuBefore = worker.cpuSeconds();
+  const services = serviceCpu();
   const commitsBefore = await commits(db);
   const batchId = await api.upload(key, lines);
   const accepted = performance.now();
   while ((await api.batch(key, batchId)).status !== 'completed') await sleep(200);
   const conduitSeconds = (performance.now() - started) / 1000;
   const workerCpu = worker.cpuSeconds() - cpuBefore;
+  const conduitServices = services();
   const commitsPerItem = ((await commits(db)) - commitsBefore) / ITEMS;
   await worker.stop();
   const { rows } = await db.query<{ waited: number; ran: number; succeeded: number; attempts: number }>(
@@ -70,13 +74,13 @@ runBench('throughput', async () => {
   console.log(
     `Conduit: upload accepted after ${((accepted - started) / 1000).toFixed(2)} s; ` +
       `worker CPU ${((workerCpu / ITEMS) * 1e6).toFixed(0)} µs per item; ` +
-      `${commitsPerItem.toFixed(2)} Postgres transactions per item`,
+      `${commitsPerItem.toFixed(2)} Postgres transactions per item; ${conduitServices}`,
   );
   console.log(
     `Conduit: per item, median ${item.waited.toFixed(0)} ms queued in BullMQ, ${item.ran.toFixed(0)} ms running`,
   );
-  for (const { name, cpuPerJob } of [noop, naive]) {
-    console.log(`${name}: adding and processing took ${cpuPerJob.toFixed(0)} µs CPU per job`);
+  for (const { name, cpuPerJob, services: used } of [noop, naive]) {
+    console.log(`${name}: adding and processing took ${cpuPerJob.toFixed(0)} µs CPU per job; ${used}`);
   }
   console.log(`\n${ITEMS.toLocaleString('en-US')} items, worker concurrency ${CONCURRENCY}, pool ${POOL_SIZE}`);
   console.log(`Conduit (API → worker → mock, persisted): ${rate(ITEMS, conduitSeconds)}`);
@@ -85,6 +89,14 @@ runBench('throughput', async () => {
   console.log(`Conduit / naive baseline: ${(naive.seconds / conduitSeconds).toFixed(2)}x (target >= 1x)`);
   console.log(`Conduit / bare BullMQ:    ${(noop.seconds / conduitSeconds).toFixed(2)}x`);
 });
+
+/** From now on: CPU of the bench database's Postgres backends and of Redis, per item, as text. */
+function serviceCpu(): () => string {
+  const postgres = cpuOfCommand(databaseName);
+  const redis = cpuOfCommand('redis-server');
+  const perItem = (seconds: number) => `${((seconds / ITEMS) * 1e6).toFixed(0)} µs`;
+  return () => `Postgres ${perItem(postgres())}, Redis ${perItem(redis())} CPU per item`;
+}
 
 /** Transactions committed in the bench database so far (each autocommit statement is one). */
 async function commits(db: Client): Promise<number> {
@@ -139,6 +151,7 @@ async function bareBullmq(name: string, processor: Processor, ids = Array.from({
   try {
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    const services = serviceCpu();
     for (let i = 0; i < ids.length; i += 1_000) {
       await queue.addBulk(
         ids.slice(i, i + 1_000).map((itemId) => ({
@@ -150,7 +163,12 @@ async function bareBullmq(name: string, processor: Processor, ids = Array.from({
     }
     await finished;
     const cpu = process.cpuUsage(cpuBefore);
-    return { name, seconds: (performance.now() - started) / 1000, cpuPerJob: (cpu.user + cpu.system) / ITEMS };
+    return {
+      name,
+      seconds: (performance.now() - started) / 1000,
+      cpuPerJob: (cpu.user + cpu.system) / ITEMS,
+      services: services(),
+    };
   } finally {
     await worker.close();
     await queue.close();
