@@ -41,10 +41,10 @@ export class ItemFeeder implements OnModuleDestroy {
   ) {}
 
   /**
-   * Tops up one tenant: its oldest undispatched items, up to the bound, are added to BullMQ and
-   * then marked dispatched, in one transaction. So `dispatched_at` is set only for items whose
-   * job was added: a crash or a failed add leaves them undispatched (the transaction rolls back),
-   * and the next feed adds them again (a no-op for any job that made it) and marks them.
+   * Tops up one tenant: its oldest undispatched items, up to the bound, are marked dispatched and
+   * added to BullMQ, in one transaction that commits only after the add. So `dispatched_at` is set
+   * only for items whose job was added: a crash or a failed add leaves them undispatched (the
+   * transaction rolls back), and the next feed adds them again (a no-op for any job that made it).
    * Returns how many were dispatched.
    */
   async feedTenant(tenantId: string): Promise<number> {
@@ -73,13 +73,16 @@ export class ItemFeeder implements OnModuleDestroy {
         .getRawMany<{ id: string }>();
       if (next.length === 0) return 0;
       const ids = next.map((row) => row.id);
-      await this.queue.enqueue(tenantId, ids, inFlight + 1);
-      // A fast worker may have started (or finished) an item already: mark it all the same.
+      // Marked before the jobs are added: a worker that takes a job at once then waits for this
+      // commit to claim it, rather than claiming rows this statement still has to lock (with
+      // claims and finishes of many items at a time, that could deadlock and cost a finished
+      // call its result).
       await items
         .updateQuery({ dispatchedAt: () => 'now()' })
         .andWhere('id = ANY(:ids)', { ids })
         .andWhere('dispatched_at IS NULL')
         .execute();
+      await this.queue.enqueue(tenantId, ids, inFlight + 1);
       return ids.length;
     });
   }
