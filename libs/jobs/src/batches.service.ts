@@ -228,9 +228,12 @@ export class BatchesService {
       if (!batch) throw ConduitError.notFound('batch');
       if (batch.status !== 'in_progress') return;
       await batches.update({ id: batchId, status: 'in_progress' }, { status: 'cancelling' });
-      const cancelled = await this.scope
-        .repository(ItemEntity, tenantId, manager)
-        .update({ batchId, status: 'queued' }, { status: 'cancelled', completedAt: new Date() });
+      const items = this.scope.repository(ItemEntity, tenantId, manager);
+      const { affected: cancelled = 0 } = await items
+        .updateQuery({ status: 'cancelled', completedAt: () => 'now()' })
+        .andWhere(items.inIdOrder(`batch_id = :batchId AND status = 'queued'`), { batchId })
+        .andWhere(`status = 'queued'`)
+        .execute();
       await this.audit.record(
         actor,
         {

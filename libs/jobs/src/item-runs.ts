@@ -28,7 +28,9 @@ export class ItemRuns {
       const claimed = await items.updateReturning(
         items
           .updateQuery({ status: 'running', startedAt: () => 'now()' })
-          .andWhere('id = ANY(:ids)', { ids: refs.map((ref) => ref.itemId) })
+          .andWhere(items.inIdOrder(`id = ANY(:ids) AND status IN ('queued', 'running')`), {
+            ids: refs.map((ref) => ref.itemId),
+          })
           .andWhere(`status IN ('queued', 'running')`),
       );
       const byId = new Map(claimed.map((row) => [row.id, row]));
