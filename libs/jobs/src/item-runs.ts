@@ -16,7 +16,7 @@ const tenantOf = <T extends ItemRef>(ref: T) => ref.tenantId;
 
 /**
  * The worker's writes to items: claim before a run, the conditional finish after. Runs that claim
- * or finish together share one statement per tenant (`tickBatcher`): a worker with a hundred jobs
+ * or finish together share one statement per tenant (`tickBatcher`): a worker with hundreds of jobs
  * in flight writes in batches, not row by row, and each item keeps its own exactly-once checks.
  */
 @Injectable()
