@@ -44,7 +44,7 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
     if (rows.length === 0) return [];
     const stamped = rows.map((row) => ({ ...row, tenantId: this.tenantId }) as unknown as QueryDeepPartialEntity<E>);
     const result = await this.repository.createQueryBuilder().insert().values(stamped).returning('*').execute();
-    return (result.raw as Record<string, unknown>[]).map((raw) => this.repository.create(this.fromRaw(raw)));
+    return this.entitiesOf(result.raw);
   }
 
   /** Updates matching rows of this tenant; returns how many changed (0 means the condition did not hold). */
@@ -120,8 +120,7 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
 
   /** Runs an UPDATE made with `updateQuery` and returns the rows it changed. */
   async updateReturning(query: UpdateQueryBuilder<E>): Promise<E[]> {
-    const result = await query.returning('*').execute();
-    return (result.raw as Record<string, unknown>[]).map((raw) => this.repository.create(this.fromRaw(raw)));
+    return this.entitiesOf((await query.returning('*').execute()).raw);
   }
 
   /** A query builder whose first condition is this tenant. Add conditions with `andWhere`. */
@@ -178,6 +177,10 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
     return JSON.stringify(
       rows.map((row) => Object.fromEntries(properties.map((property, i) => [columns[i], row[property]]))),
     );
+  }
+
+  private entitiesOf(returned: unknown): E[] {
+    return (returned as Record<string, unknown>[]).map((raw) => this.repository.create(this.fromRaw(raw)));
   }
 
   // RETURNING * gives column names; map them back to property names.

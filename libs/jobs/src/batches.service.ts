@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { emptyUsage, UsageSummaries, type UsageSummary } from '@conduit/accounting';
 import { ConduitError, ErrorCode, validationError } from '@conduit/common';
@@ -13,7 +13,6 @@ import { copyItems } from './ingest/copy-items';
 import { ItemFeeder } from './scheduling/item-feeder';
 import { assertWebhookUrlAllowed } from './webhooks/webhook-url';
 
-const INSERT_CHUNK = 1_000;
 const RESULTS_PAGE = 500;
 /** How long a submission waits for its first items to reach BullMQ before answering anyway. */
 const FEED_WAIT_MS = 2_000;
@@ -66,11 +65,10 @@ export class BatchesService {
       if (earlier) return earlier;
     }
     const items = validateItems(input.items);
-    const itemIds = items.map(() => randomUUID());
 
     let batch: BatchEntity;
     try {
-      batch = await this.store(submitter, input, items, itemIds, idempotencyKey ?? null, requestHash);
+      batch = await this.store(submitter, input, items, idempotencyKey ?? null, requestHash);
     } catch (error) {
       // The same key submitted twice at once: the other request stored it first.
       const replayed =
@@ -81,7 +79,7 @@ export class BatchesService {
       throw error;
     }
 
-    await this.startFeeding(tenantId, batch.id);
+    await this.afterStore(tenantId, batch.id, items.length);
     const counts: ItemCounts = { ...emptyCounts(), total: items.length, queued: items.length };
     return { batch, counts, usage: emptyUsage() };
   }
@@ -148,8 +146,7 @@ export class BatchesService {
       });
     if (typeof stored === 'string') return this.get(tenantId, stored);
 
-    await this.startFeeding(tenantId, stored.id);
-    if (stored.itemCount >= ANALYZE_AFTER_ITEMS) this.refreshItemStatistics();
+    await this.afterStore(tenantId, stored.id, stored.itemCount);
     const counts: ItemCounts = { ...emptyCounts(), total: stored.itemCount, queued: stored.itemCount };
     return { batch: stored, counts, usage: emptyUsage() };
   }
@@ -172,7 +169,6 @@ export class BatchesService {
     submitter: Submitter,
     input: SubmitBatchInput,
     items: ReturnType<typeof validateItems>,
-    itemIds: string[],
     idempotencyKey: string | null,
     requestHash: string | null,
   ): Promise<BatchEntity> {
@@ -190,20 +186,7 @@ export class BatchesService {
           requestHash,
         },
       ]);
-      const rows = this.scope.repository(ItemEntity, tenantId, manager);
-      for (let start = 0; start < items.length; start += INSERT_CHUNK) {
-        await rows.insert(
-          items.slice(start, start + INSERT_CHUNK).map((item, offset) => ({
-            id: itemIds[start + offset],
-            batchId: created.id,
-            position: start + offset,
-            customId: item.customId,
-            task: item.task,
-            input: item.input,
-            status: 'queued' as const,
-          })),
-        );
-      }
+      await copyItems(manager, { tenantId, batchId: created.id }, items);
       await this.audit.record(
         submitter,
         {
@@ -273,6 +256,12 @@ export class BatchesService {
       counts: counts.get(batch.id) ?? emptyCounts(),
       usage: usage.get(batch.id) ?? emptyUsage(),
     }));
+  }
+
+  /** Starts feeding a stored batch, and refreshes the planner's statistics after a large one. */
+  private async afterStore(tenantId: string, batchId: string, itemCount: number): Promise<void> {
+    await this.startFeeding(tenantId, batchId);
+    if (itemCount >= ANALYZE_AFTER_ITEMS) this.refreshItemStatistics();
   }
 
   /**

@@ -22,7 +22,7 @@ const PIECE_CHARS = 64 * 1024;
 export async function copyItems(
   manager: EntityManager,
   batch: { tenantId: string; batchId: string },
-  items: AsyncIterable<ValidItem>,
+  items: AsyncIterable<ValidItem> | Iterable<ValidItem>,
 ): Promise<number> {
   let count = 0;
   async function* pieces(): AsyncGenerator<string> {
