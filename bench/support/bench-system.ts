@@ -217,7 +217,7 @@ export async function startWorker(
     process.execPath,
     [
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-      ...(process.env.BENCH_WORKER_ARGS ?? process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      ...(process.env.BENCH_WORKER_ARGS ?? '').split(' ').filter(Boolean),
       ...(options.nodeArgs ?? []),
       ...(built ? [built] : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register']),
       built ?? 'apps/worker/src/main.ts',
