@@ -26,7 +26,7 @@ describe('AppConfig', () => {
     expect(config.database.migrate).toBe(true);
     expect(config.queue).toEqual({ redisUrl: 'redis://127.0.0.1:6379', prefix: 'conduit' });
     expect(config.vault.keys[0].key).toHaveLength(32);
-    expect(config.worker.concurrency).toBe(500);
+    expect(config.worker.concurrency).toBe(1_000);
   });
 
   it('requires every secret outside development and names each one', () => {

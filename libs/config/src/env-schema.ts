@@ -109,7 +109,7 @@ export const sectionSchemas = (isDev: boolean) => ({
     EGRESS_ALLOW_HTTP: bool(false),
   }),
   worker: z.object({
-    WORKER_CONCURRENCY: int(500, 1, 10_000),
+    WORKER_CONCURRENCY: int(1_000, 1, 10_000),
     RETRY_BASE_DELAY_MS: int(500, 0, 60_000),
     RETRY_MAX_DELAY_MS: int(30_000, 0, 600_000),
     DEFAULT_TARGET_TIMEOUT_MS: int(60_000, 100, 3_600_000),
@@ -125,7 +125,7 @@ export const sectionSchemas = (isDev: boolean) => ({
     BREAKER_COOLDOWN_MS: int(30_000, 100, 3_600_000),
   }),
   scheduling: z.object({
-    FEEDER_TENANT_IN_FLIGHT: int(1_000, 1, 100_000),
+    FEEDER_TENANT_IN_FLIGHT: int(2_000, 1, 100_000),
     FEEDER_INTERVAL_MS: int(500, 10, 60_000),
     RECONCILER_INTERVAL_MS: int(30_000, 100, 3_600_000),
     RECONCILER_GRACE_MS: int(60_000, 0, 3_600_000),

@@ -3,6 +3,7 @@ import { AuditAndConnectionStatus1763900000000 } from './1763900000000-audit-and
 import { ItemDispatch1764000000000 } from './1764000000000-item-dispatch';
 import { Webhooks1764100000000 } from './1764100000000-webhooks';
 import { ModelPrices1764200000000 } from './1764200000000-model-prices';
+import { AttemptsFillfactor1764300000000 } from './1764300000000-attempts-fillfactor';
 
 /** Every migration, oldest first. Listed as classes so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ItemDispatch1764000000000,
   Webhooks1764100000000,
   ModelPrices1764200000000,
+  AttemptsFillfactor1764300000000,
 ];
