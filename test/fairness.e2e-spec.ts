@@ -56,8 +56,8 @@ describe('fair scheduling between tenants', () => {
         [ids],
       );
       const [{ inFlight }] = await db.query(
-        `SELECT count(*)::int AS "inFlight" FROM items
-          WHERE tenant_id = $1 AND dispatched_at IS NOT NULL AND status IN ('queued', 'running')`,
+        `SELECT count(*)::int AS "inFlight" FROM items i JOIN batches b ON b.id = i.batch_id
+          WHERE i.tenant_id = $1 AND i.position < b.dispatched_below AND i.status IN ('queued', 'running')`,
         [big.tenantId],
       );
       return { redis: ids.length, redisOpen: open as number, inFlight: inFlight as number };
@@ -110,6 +110,59 @@ describe('fair scheduling between tenants', () => {
     );
     await db.query(`UPDATE batches SET status = 'cancelled', completed_at = now() WHERE id = $1`, [bigBatch]);
   }, 30_000);
+
+  it("keeps a tenant's bound across its batches, feeds them oldest first and skips one cancelled while waiting", async () => {
+    const db = system.api.get(DataSource);
+    const tenant = await ApiClient.newTenant(system.http);
+    await tenant.routeAll(await tenant.mockConnection({ latency_ms: 20 }));
+    const inFlight = async () =>
+      (
+        await db.query(
+          `SELECT count(*)::int AS n FROM items i JOIN batches b ON b.id = i.batch_id
+            WHERE i.tenant_id = $1 AND i.position < b.dispatched_below AND i.status IN ('queued', 'running')`,
+          [tenant.tenantId],
+        )
+      )[0].n as number;
+    const samples: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push(await inFlight());
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+
+    const first = await tenant.submit(summaries(60, 'first'));
+    const second = await tenant.submit(summaries(40, 'second'));
+    const third = await tenant.submit(summaries(60, 'third'));
+    // The second batch waits behind the first (3 bounds' worth): cancelled, none of it runs.
+    const cancelled = (await tenant.post(`/v1/batches/${second.id}/cancel`).expect(200)).body;
+    const [a, b, c] = [
+      await tenant.waitForBatch(first.id, 20_000),
+      await tenant.waitForBatch(second.id, 20_000),
+      await tenant.waitForBatch(third.id, 20_000),
+    ];
+    sampling = false;
+    await sampler;
+
+    expect(a.counts).toMatchObject({ total: 60, succeeded: 60 });
+    expect(c.counts).toMatchObject({ total: 60, succeeded: 60 });
+    expect(b.status).toBe('cancelled');
+    expect(b.counts.succeeded + b.counts.cancelled).toBe(40);
+    expect(cancelled.counts.cancelled).toBe(b.counts.cancelled);
+    expect(Math.max(...samples)).toBeLessThanOrEqual(BOUND);
+    expect(samples.some((n) => n === BOUND)).toBe(true); // the bound was reached, not merely respected
+    const [{ first_started, third_started, calls, items }] = await db.query(
+      `SELECT min(i.started_at) FILTER (WHERE i.batch_id = $1) AS first_started,
+              min(i.started_at) FILTER (WHERE i.batch_id = $3) AS third_started,
+              (SELECT count(*)::int FROM attempts WHERE batch_id IN ($1, $3) AND outcome = 'success') AS calls,
+              count(*) FILTER (WHERE i.batch_id IN ($1, $3))::int AS items
+         FROM items i WHERE i.batch_id IN ($1, $2, $3)`,
+      [first.id, second.id, third.id],
+    );
+    expect(new Date(first_started).getTime()).toBeLessThan(new Date(third_started).getTime());
+    expect(calls).toBe(items); // each item of the two batches ran once
+  }, 30_000);
 });
 
 describe('priorities put a newcomer ahead of a backlog', () => {
@@ -138,9 +191,11 @@ describe('priorities put a newcomer ahead of a backlog', () => {
     // Wait until the big tenant has a backlog waiting in BullMQ: dispatched, not started.
     const waiting = async () =>
       (
-        await db.query(`SELECT id FROM items WHERE batch_id = $1 AND dispatched_at IS NOT NULL AND status = 'queued'`, [
-          bigBatch,
-        ])
+        await db.query(
+          `SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id
+            WHERE i.batch_id = $1 AND i.position < b.dispatched_below AND i.status = 'queued'`,
+          [bigBatch],
+        )
       ).map((row: { id: string }) => row.id) as string[];
     let backlog = await waiting();
     while (backlog.length < backlogBound / 2) {
@@ -150,16 +205,23 @@ describe('priorities put a newcomer ahead of a backlog', () => {
 
     const { id: smallBatch } = await small.submit(summaries(SMALL, 'small'));
     await small.waitForBatch(smallBatch, 20_000);
+    // When the small batch's jobs went into BullMQ (their creation time; finished jobs are kept).
+    const queue = system.worker.get<Queue>(getQueueToken(ITEMS_QUEUE));
+    const smallItems: { id: string }[] = await db.query(`SELECT id FROM items WHERE batch_id = $1`, [smallBatch]);
+    const jobs = await Promise.all(smallItems.map((item) => queue.getJob(item.id)));
+    const queuedAt = Math.min(...jobs.map((job) => job?.timestamp ?? Infinity));
+    expect(queuedAt).toBeLessThan(Infinity);
 
     // Of the backlog, how many started after the small batch was queued and before its last item
     // started? In FIFO order that would be every one still waiting; by priority, none but a
     // worker's handful that was being fetched at that moment.
     const [{ overtaken, window }] = await db.query(
-      `WITH s AS (SELECT min(dispatched_at) AS queued, max(started_at) AS last_started FROM items WHERE batch_id = $1)
+      `WITH s AS (SELECT to_timestamp($3::float8 / 1000) AS queued, max(started_at) AS last_started
+                    FROM items WHERE batch_id = $1)
        SELECT count(*) FILTER (WHERE i.started_at > s.queued AND i.started_at < s.last_started)::int AS overtaken,
               count(*) FILTER (WHERE i.started_at IS NULL OR i.started_at > s.queued)::int AS window
          FROM items i, s WHERE i.id = ANY($2)`,
-      [smallBatch, backlog],
+      [smallBatch, backlog, queuedAt],
     );
     expect(window).toBeGreaterThan(Number(process.env.WORKER_CONCURRENCY) * 2); // a real backlog remained
     expect(overtaken).toBeLessThanOrEqual(Number(process.env.WORKER_CONCURRENCY));

@@ -30,6 +30,10 @@ export class BatchEntity {
   @Column('int', { name: 'item_count' })
   itemCount!: number;
 
+  /** Items at positions below this have been handed to BullMQ (the feeder goes in position order). */
+  @Column('int', { name: 'dispatched_below', default: 0 })
+  dispatchedBelow!: number;
+
   @Column('text', { name: 'webhook_url', nullable: true })
   webhookUrl!: string | null;
 

@@ -63,8 +63,4 @@ export class ItemEntity {
 
   @Column('timestamptz', { name: 'completed_at', nullable: true })
   completedAt!: Date | null;
-
-  /** When the feeder handed the item to BullMQ; NULL while it waits in Postgres only. */
-  @Column('timestamptz', { name: 'dispatched_at', nullable: true })
-  dispatchedAt!: Date | null;
 }

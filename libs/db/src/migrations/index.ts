@@ -4,6 +4,7 @@ import { ItemDispatch1764000000000 } from './1764000000000-item-dispatch';
 import { Webhooks1764100000000 } from './1764100000000-webhooks';
 import { ModelPrices1764200000000 } from './1764200000000-model-prices';
 import { AttemptsFillfactor1764300000000 } from './1764300000000-attempts-fillfactor';
+import { DispatchCursor1764400000000 } from './1764400000000-dispatch-cursor';
 
 /** Every migration, oldest first. Listed as classes so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Webhooks1764100000000,
   ModelPrices1764200000000,
   AttemptsFillfactor1764300000000,
+  DispatchCursor1764400000000,
 ];

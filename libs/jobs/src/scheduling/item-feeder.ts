@@ -1,8 +1,9 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '@conduit/config';
-import { ItemEntity, TenantScope } from '@conduit/db';
-import { DataSource } from 'typeorm';
+import { BatchEntity, TenantScope } from '@conduit/db';
+import { DataSource, type EntityManager } from 'typeorm';
 import { ItemQueue } from '../item-queue';
+import { dispatchedOpenItems } from './dispatched-items';
 
 /** Advisory lock class (first key) for "feeding tenant X"; the second key is a hash of the tenant id. */
 const FEED_LOCK_CLASS = 0x66656564; // "feed"
@@ -10,6 +11,13 @@ const FEED_LOCK_CLASS = 0x66656564; // "feed"
 const LOCK_WAIT_MS = 2_000;
 /** A nudge waits this long so that many items finishing together cost one feed. */
 const NUDGE_DELAY_MS = 100;
+
+/** Positions `from` (inclusive) to `until` (exclusive) of a batch, to hand to BullMQ. */
+interface Slice {
+  batchId: string;
+  from: number;
+  until: number;
+}
 
 export interface FeedRound {
   tenants: number;
@@ -41,11 +49,11 @@ export class ItemFeeder implements OnModuleDestroy {
   ) {}
 
   /**
-   * Tops up one tenant: its oldest undispatched items, up to the bound, are marked dispatched and
-   * added to BullMQ, in one transaction that commits only after the add. So `dispatched_at` is set
-   * only for items whose job was added: a crash or a failed add leaves them undispatched (the
-   * transaction rolls back), and the next feed adds them again (a no-op for any job that made it).
-   * Returns how many were dispatched.
+   * Tops up one tenant: its oldest undispatched items, up to the bound, are handed to BullMQ and
+   * their batches' dispatch cursors moved past them, in one transaction that commits only after
+   * the add. So a cursor covers only items whose job was added: a crash or a failed add leaves it
+   * where it was (the transaction rolls back), and the next feed adds them again (a no-op for any
+   * job that made it). Returns how many were dispatched.
    */
   async feedTenant(tenantId: string): Promise<number> {
     return this.scope.transaction(async (manager) => {
@@ -53,38 +61,62 @@ export class ItemFeeder implements OnModuleDestroy {
       // Bounded wait: a feed stuck on an unreachable Redis must not pile up the others.
       await manager.query(`SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'`);
       await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [FEED_LOCK_CLASS, tenantId]);
-      const items = this.scope.repository(ItemEntity, tenantId, manager);
-      const inFlight = await items
-        .queryBuilder('i')
-        .andWhere('i.dispatched_at IS NOT NULL')
-        .andWhere(`i.status IN ('queued', 'running')`)
-        .getCount();
+      const [{ inFlight }] = (await dispatchedOpenItems(this.scope, tenantId, manager)
+        .select('count(*)::int', 'inFlight')
+        .getRawMany()) as { inFlight: number }[];
       const room = this.config.scheduling.tenantInFlight - inFlight;
       if (room <= 0) return 0;
-      const next = await items
-        .queryBuilder('i')
-        .select('i.id', 'id')
-        .andWhere(`i.status = 'queued'`)
-        .andWhere('i.dispatched_at IS NULL')
-        .orderBy('i.created_at')
-        .addOrderBy('i.batch_id')
-        .addOrderBy('i.position')
-        .limit(room)
-        .getRawMany<{ id: string }>();
-      if (next.length === 0) return 0;
-      const ids = next.map((row) => row.id);
-      // Marked before the jobs are added: a worker that takes a job at once then waits for this
-      // commit to claim it, rather than claiming rows this statement still has to lock (with
-      // claims and finishes of many items at a time, that could deadlock and cost a finished
-      // call its result).
-      await items
-        .updateQuery({ dispatchedAt: () => 'now()' })
-        .andWhere('id = ANY(:ids)', { ids })
-        .andWhere('dispatched_at IS NULL')
-        .execute();
+      const slices = await this.nextSlices(manager, tenantId, room);
+      if (slices.length === 0) return 0;
+      const ids = await this.itemsIn(manager, tenantId, slices);
+      // Moved in this transaction, which commits only after the add.
+      await this.scope.repository(BatchEntity, tenantId, manager).updateEach(
+        slices.map((slice) => ({ id: slice.batchId, dispatchedBelow: slice.until })),
+        ['dispatchedBelow'],
+      );
       await this.queue.enqueue(tenantId, ids, inFlight + 1);
       return ids.length;
     });
+  }
+
+  /**
+   * Which positions to hand over next, up to `room` items: the tenant's waiting batches oldest
+   * first, each from its cursor. Every item of an `in_progress` batch from its cursor on is still
+   * `queued` (only dispatched items run, and a cancel makes the batch `cancelling`), so a batch
+   * has `item_count - dispatched_below` waiting and the slices can be cut without reading items.
+   */
+  private async nextSlices(manager: EntityManager, tenantId: string, room: number): Promise<Slice[]> {
+    const waiting = await this.scope
+      .repository(BatchEntity, tenantId, manager)
+      .queryBuilder('b')
+      .select(['b.id', 'b.dispatchedBelow', 'b.itemCount'])
+      .andWhere(`b.status = 'in_progress'`)
+      .andWhere('b.dispatched_below < b.item_count')
+      .orderBy('b.created_at')
+      .addOrderBy('b.id')
+      .limit(room)
+      .getMany();
+    const slices: Slice[] = [];
+    for (const batch of waiting) {
+      if (room <= 0) break;
+      const take = Math.min(batch.itemCount - batch.dispatchedBelow, room);
+      slices.push({ batchId: batch.id, from: batch.dispatchedBelow, until: batch.dispatchedBelow + take });
+      room -= take;
+    }
+    return slices;
+  }
+
+  /** The ids of the queued items in the slices, in slice and position order. */
+  private async itemsIn(manager: EntityManager, tenantId: string, slices: Slice[]): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT i.id
+         FROM unnest($2::uuid[], $3::int[], $4::int[]) WITH ORDINALITY AS s(batch_id, first, until, n)
+         JOIN items i ON i.batch_id = s.batch_id AND i.position >= s.first AND i.position < s.until
+        WHERE i.tenant_id = $1 AND i.status = 'queued'
+        ORDER BY s.n, i.position`,
+      [tenantId, slices.map((s) => s.batchId), slices.map((s) => s.from), slices.map((s) => s.until)],
+    );
+    return rows.map((row) => row.id);
   }
 
   /**
@@ -139,19 +171,19 @@ export class ItemFeeder implements OnModuleDestroy {
   }
 
   /**
-   * Tenants with undispatched queued items, by a skip scan over `items_feed_idx` (one index probe
-   * per tenant, however many items wait). Cross-tenant by nature: it is how the feeder learns
-   * which tenants to serve, and it reads tenant ids only; every item query is tenant-scoped.
+   * Tenants with undispatched items, by a skip scan over `batches_open_idx` (one index probe per
+   * tenant, however many batches wait). Cross-tenant by nature: it is how the feeder learns which
+   * tenants to serve, and it reads tenant ids only; every item query is tenant-scoped.
    */
   private async tenantsWaiting(): Promise<string[]> {
     const rows: { tenant_id: string }[] = await this.dataSource.query(`
       WITH RECURSIVE waiting AS (
-        (SELECT tenant_id FROM items
-          WHERE status = 'queued' AND dispatched_at IS NULL ORDER BY tenant_id LIMIT 1)
+        (SELECT tenant_id FROM batches
+          WHERE status = 'in_progress' AND dispatched_below < item_count ORDER BY tenant_id LIMIT 1)
         UNION ALL
-        SELECT (SELECT i.tenant_id FROM items i
-                 WHERE i.status = 'queued' AND i.dispatched_at IS NULL AND i.tenant_id > w.tenant_id
-                 ORDER BY i.tenant_id LIMIT 1)
+        SELECT (SELECT b.tenant_id FROM batches b
+                 WHERE b.status = 'in_progress' AND b.dispatched_below < b.item_count AND b.tenant_id > w.tenant_id
+                 ORDER BY b.tenant_id LIMIT 1)
           FROM waiting w WHERE w.tenant_id IS NOT NULL
       )
       SELECT tenant_id FROM waiting WHERE tenant_id IS NOT NULL`);

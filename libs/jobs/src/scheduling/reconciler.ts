@@ -1,15 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '@conduit/config';
 import { ItemEntity, TenantScope } from '@conduit/db';
 import { DataSource } from 'typeorm';
 import { ItemQueue } from '../item-queue';
+import { dispatchedOpenItems, OPEN_BATCH } from './dispatched-items';
 
 const PAGE = 500;
 
 export interface ReconcileReport {
-  /** Dispatched open items older than the grace period whose job was looked up. */
+  /** Dispatched open items whose job was looked up. */
   checked: number;
-  /** Items made undispatched again (and `queued`), for the feeder to hand to BullMQ anew. */
+  /** Open items whose job was gone, added to BullMQ again. */
   requeued: number;
   /** Finished leftover jobs removed so their id can be queued again. */
   removedJobs: number;
@@ -17,9 +17,9 @@ export interface ReconcileReport {
 
 /**
  * Postgres is the source of truth; Redis is only the dispatch. Finds items Postgres says are in
- * BullMQ (dispatched, still `queued` or `running`) whose job is not there any more, or is finished
- * although the item is not (Redis lost its data, a job failed for good during an outage), and
- * makes them undispatched again so the feeder queues them anew. Run-time claims and the
+ * BullMQ (below their batch's dispatch cursor, still `queued` or `running`) whose job is not there
+ * any more, or is finished although the item is not (Redis lost its data, a job failed for good
+ * during an outage), and adds their jobs again, ahead of other work. Run-time claims and the
  * conditional finish make a duplicate run harmless, so erring towards re-queuing is safe.
  */
 @Injectable()
@@ -30,7 +30,6 @@ export class Reconciler {
     private readonly scope: TenantScope,
     private readonly dataSource: DataSource,
     private readonly queue: ItemQueue,
-    private readonly config: AppConfig,
   ) {}
 
   /** Checks every tenant, or only `only.tenantId` (for an operator, or a test, that wants one). */
@@ -69,54 +68,47 @@ export class Reconciler {
       }
     }
     if (lost.length === 0) return;
-    const result = await this.scope
-      .repository(ItemEntity, tenantId)
-      .updateQuery({ status: 'queued', dispatchedAt: null })
-      .andWhere('id = ANY(:lost)', { lost })
-      .andWhere(`status IN ('queued', 'running')`)
-      // Still the dispatch we looked at, not one the feeder made since.
-      .andWhere(this.graceCondition())
-      .execute();
-    report.requeued += result.affected ?? 0;
-  }
-
-  /** The next page of a tenant's dispatched open items past the grace period, by id. */
-  private async dispatchedPage(tenantId: string, after: string | null): Promise<string[]> {
-    const query = this.scope
+    // Read again after Redis: an item finishes in Postgres before its job completes, so one that
+    // finished while we looked is not open here, and is not run again.
+    const open = await this.scope
       .repository(ItemEntity, tenantId)
       .queryBuilder('i')
       .select('i.id', 'id')
-      .andWhere('i.dispatched_at IS NOT NULL')
+      .andWhere('i.id = ANY(:lost)', { lost })
       .andWhere(`i.status IN ('queued', 'running')`)
-      .andWhere(this.graceCondition('i.'))
-      .orderBy('i.id')
-      .limit(PAGE);
+      .getRawMany<{ id: string }>();
+    if (open.length === 0) return;
+    // First in line: these items have waited longest.
+    await this.queue.enqueue(
+      tenantId,
+      open.map((row) => row.id),
+      1,
+    );
+    report.requeued += open.length;
+  }
+
+  /** The next page of a tenant's dispatched open items, by id. */
+  private async dispatchedPage(tenantId: string, after: string | null): Promise<string[]> {
+    const query = dispatchedOpenItems(this.scope, tenantId).select('i.id', 'id').orderBy('i.id').limit(PAGE);
     if (after) query.andWhere('i.id > :after', { after });
     const rows = await query.getRawMany<{ id: string }>();
     return rows.map((row) => row.id);
   }
 
-  /** Database time on both sides, so clock skew between hosts does not matter. */
-  private graceCondition(alias = ''): string {
-    const ms = Math.trunc(this.config.scheduling.reconcilerGraceMs);
-    return `${alias}dispatched_at <= now() - interval '${ms} milliseconds'`;
-  }
-
   /**
-   * Tenants with dispatched open items, by a skip scan over `items_in_flight_idx`. Cross-tenant by
-   * nature (the reconciler checks every tenant) and it reads tenant ids only.
+   * Tenants with dispatched items in open batches, by a skip scan over `batches_open_idx`.
+   * Cross-tenant by nature (the reconciler checks every tenant) and it reads tenant ids only.
    */
   private async tenantsInFlight(): Promise<string[]> {
     const rows: { tenant_id: string }[] = await this.dataSource.query(`
       WITH RECURSIVE busy AS (
-        (SELECT tenant_id FROM items
-          WHERE dispatched_at IS NOT NULL AND status IN ('queued', 'running') ORDER BY tenant_id LIMIT 1)
+        (SELECT tenant_id FROM batches b
+          WHERE ${OPEN_BATCH} AND b.dispatched_below > 0 ORDER BY tenant_id LIMIT 1)
         UNION ALL
-        SELECT (SELECT i.tenant_id FROM items i
-                 WHERE i.dispatched_at IS NOT NULL AND i.status IN ('queued', 'running')
-                   AND i.tenant_id > b.tenant_id
-                 ORDER BY i.tenant_id LIMIT 1)
-          FROM busy b WHERE b.tenant_id IS NOT NULL
+        SELECT (SELECT b.tenant_id FROM batches b
+                 WHERE ${OPEN_BATCH} AND b.dispatched_below > 0 AND b.tenant_id > busy.tenant_id
+                 ORDER BY b.tenant_id LIMIT 1)
+          FROM busy WHERE busy.tenant_id IS NOT NULL
       )
       SELECT tenant_id FROM busy WHERE tenant_id IS NOT NULL`);
     return rows.map((row) => row.tenant_id);
