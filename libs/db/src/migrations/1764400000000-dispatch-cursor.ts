@@ -4,7 +4,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Which items are in BullMQ is kept per batch, not per item: the feeder hands a batch's items over
  * in position order, so `batches.dispatched_below` (items at positions below it have been handed
  * over) says it in one number. Dispatching 1,000 items then writes one batch row, not 1,000 item
- * rows each into four indexes; `items.dispatched_at` and its two partial indexes go.
+ * rows each into several indexes; `items.dispatched_at` and its two partial indexes go.
  */
 export class DispatchCursor1764400000000 implements MigrationInterface {
   name = 'DispatchCursor1764400000000';

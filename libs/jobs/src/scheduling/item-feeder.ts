@@ -3,7 +3,7 @@ import { AppConfig } from '@conduit/config';
 import { BatchEntity, TenantScope } from '@conduit/db';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ItemQueue } from '../item-queue';
-import { dispatchedOpenItems } from './dispatched-items';
+import { OPEN_BATCH } from './open-batch';
 
 /** Advisory lock class (first key) for "feeding tenant X"; the second key is a hash of the tenant id. */
 const FEED_LOCK_CLASS = 0x66656564; // "feed"
@@ -61,9 +61,7 @@ export class ItemFeeder implements OnModuleDestroy {
       // Bounded wait: a feed stuck on an unreachable Redis must not pile up the others.
       await manager.query(`SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'`);
       await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [FEED_LOCK_CLASS, tenantId]);
-      const [{ inFlight }] = (await dispatchedOpenItems(this.scope, tenantId, manager)
-        .select('count(*)::int', 'inFlight')
-        .getRawMany()) as { inFlight: number }[];
+      const inFlight = await this.inFlight(manager, tenantId);
       const room = this.config.scheduling.tenantInFlight - inFlight;
       if (room <= 0) return 0;
       const slices = await this.nextSlices(manager, tenantId, room);
@@ -77,6 +75,17 @@ export class ItemFeeder implements OnModuleDestroy {
       await this.queue.enqueue(tenantId, ids, inFlight + 1);
       return ids.length;
     });
+  }
+
+  /** The tenant's dispatched open items: those of its open batches below the batch's cursor. */
+  private async inFlight(manager: EntityManager, tenantId: string): Promise<number> {
+    const [{ n }]: { n: number }[] = await manager.query(
+      `SELECT count(*)::int AS n FROM batches b
+         JOIN items i ON i.batch_id = b.id AND i.status IN ('queued', 'running') AND i.position < b.dispatched_below
+        WHERE b.tenant_id = $1 AND ${OPEN_BATCH}`,
+      [tenantId],
+    );
+    return n;
   }
 
   /**

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ItemEntity, TenantScope } from '@conduit/db';
+import { BatchEntity, ItemEntity, TenantScope } from '@conduit/db';
 import { DataSource } from 'typeorm';
 import { ItemQueue } from '../item-queue';
-import { dispatchedOpenItems, OPEN_BATCH } from './dispatched-items';
+import { OPEN_BATCH } from './open-batch';
 
 const PAGE = 500;
 
@@ -87,9 +87,20 @@ export class Reconciler {
     report.requeued += open.length;
   }
 
-  /** The next page of a tenant's dispatched open items, by id. */
+  /** The next page of a tenant's dispatched open items (below their open batch's cursor), by id. */
   private async dispatchedPage(tenantId: string, after: string | null): Promise<string[]> {
-    const query = dispatchedOpenItems(this.scope, tenantId).select('i.id', 'id').orderBy('i.id').limit(PAGE);
+    const query = this.scope
+      .repository(BatchEntity, tenantId)
+      .queryBuilder('b')
+      .innerJoin(
+        ItemEntity,
+        'i',
+        `i.batch_id = b.id AND i.status IN ('queued', 'running') AND i.position < b.dispatched_below`,
+      )
+      .select('i.id', 'id')
+      .andWhere(OPEN_BATCH)
+      .orderBy('i.id')
+      .limit(PAGE);
     if (after) query.andWhere('i.id > :after', { after });
     const rows = await query.getRawMany<{ id: string }>();
     return rows.map((row) => row.id);
