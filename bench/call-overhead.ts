@@ -25,7 +25,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { Agent, request, type Dispatcher } from 'undici';
 import { createWorkerApp } from '../apps/worker/src/main';
 // Not exported by @conduit/routing (RouteExecutor's helper): the instance the worker's executor uses.
@@ -160,6 +160,8 @@ runBench('overhead', async () => {
     [egress, 'request', '  EgressClient.request'],
     [worker.get<IORedis>(REDIS), 'sendCommand', ([command]) => `redis ${(command as { name: string }).name}`],
     [Client.prototype, 'query', ([query]) => `pg ${sqlVerb(query)}`],
+    // One-row statements go to the pool directly (its own client.query takes a callback).
+    [Pool.prototype, 'query', ([query]) => `pg ${sqlVerb(query)}`],
   ];
   const profiles = [
     await profile('TargetRunner.run', conduit(plain), steps),

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
 import type {
   FindOptionsOrder,
   FindOptionsWhere,
@@ -6,6 +8,7 @@ import type {
   SelectQueryBuilder,
   UpdateQueryBuilder,
 } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 
 /** A filter on a tenant-owned table. `tenantId` is not part of it: the scope adds it, always. */
@@ -63,9 +66,9 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
     const stamped = rows.map((row) => ({ ...row, tenantId: this.tenantId }));
     const columns = this.columnList(properties);
     if (stamped.length === 1) {
-      // A lone row (the latency path) is a plain statement: the cheapest to plan.
+      // A lone row (the latency path) is a plain statement, prepared once per connection.
       const placeholders = properties.map((_, i) => `$${i + 1}`).join(', ');
-      await this.repository.query(
+      await this.lone(
         `INSERT INTO "${this.table}" (${columns}) VALUES (${placeholders})`,
         this.parameters(stamped[0], properties),
       );
@@ -89,24 +92,42 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
       const column = this.column(property);
       return `"${column}" = ${single ? `$${i + 3}` : `v."${column}"`}`;
     });
+    if (single) {
+      const updated = await this.lone(
+        `UPDATE "${this.table}" t SET ${assignments.join(', ')}
+          WHERE t.tenant_id = $1 AND t.id = $2 AND (${condition}) RETURNING t.id`,
+        [this.tenantId, rows[0].id, ...this.parameters(rows[0], set)],
+      );
+      return new Set(updated.map((row) => row.id as string));
+    }
     // `t.id = ANY($3)` lets the planner probe the primary key: joined with the recordset alone it
     // scans the tenant's rows whenever it has no statistics telling it the table is large.
-    const [sql, parameters] = single
-      ? [
-          `UPDATE "${this.table}" t SET ${assignments.join(', ')} WHERE t.tenant_id = $1 AND t.id = $2`,
-          [this.tenantId, rows[0].id, ...this.parameters(rows[0], set)],
-        ]
-      : [
-          `UPDATE "${this.table}" t SET ${assignments.join(', ')} FROM ${this.recordsetOf('$2')} v
-            WHERE t.tenant_id = $1 AND t.id = ANY($3::uuid[]) AND t.id = v.id`,
-          [this.tenantId, this.recordsetJson(rows, ['id', ...set]), rows.map((row) => row.id)],
-        ];
     // TypeORM answers an UPDATE … RETURNING with [rows, count].
-    const [updated] = (await this.repository.query(`${sql} AND (${condition}) RETURNING t.id`, parameters)) as [
-      { id: string }[],
-      number,
-    ];
+    const [updated] = (await this.repository.query(
+      `UPDATE "${this.table}" t SET ${assignments.join(', ')} FROM ${this.recordsetOf('$2')} v
+        WHERE t.tenant_id = $1 AND t.id = ANY($3::uuid[]) AND t.id = v.id AND (${condition}) RETURNING t.id`,
+      [this.tenantId, this.recordsetJson(rows, ['id', ...set]), rows.map((row) => row.id)],
+    )) as [{ id: string }[], number];
     return new Set(updated.map((row) => row.id));
+  }
+
+  /**
+   * Runs a one-row statement of the latency path and returns its rows. Outside a transaction it
+   * goes straight to the pool, skipping TypeORM's query runner; an INSERT goes as a named
+   * statement, parsed once per connection. (Not an UPDATE: a prepared statement settles on one
+   * generic plan after a few runs, and one chosen while the table was nearly empty is a scan.)
+   * Inside a transaction it runs on the transaction's own connection.
+   */
+  private async lone(sql: string, parameters: unknown[]): Promise<Record<string, unknown>[]> {
+    const { manager } = this.repository;
+    if (manager.queryRunner) {
+      const result: unknown = await this.repository.query(sql, parameters);
+      // TypeORM answers an UPDATE … RETURNING with [rows, count], an INSERT with its rows.
+      return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
+    }
+    const pool = (manager.connection.driver as PostgresDriver).master as Pool;
+    const name = sql.startsWith('INSERT') ? statementName(sql) : undefined;
+    return (await pool.query({ name, text: sql, values: parameters })).rows;
   }
 
   /**
@@ -191,4 +212,16 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
     }
     return entity as E;
   }
+}
+
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name, the same for the same text (a few dozen texts in all). */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `conduit_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
