@@ -3,7 +3,7 @@ import { AppConfig } from '@conduit/config';
 import { BatchEntity, TenantScope } from '@conduit/db';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ItemQueue } from '../item-queue';
-import { OPEN_BATCH } from './open-batch';
+import { DISPATCHED_OPEN_ITEM, OPEN_BATCH } from './dispatch-cursor';
 
 /** Advisory lock class (first key) for "feeding tenant X"; the second key is a hash of the tenant id. */
 const FEED_LOCK_CLASS = 0x66656564; // "feed"
@@ -80,8 +80,7 @@ export class ItemFeeder implements OnModuleDestroy {
   /** The tenant's dispatched open items: those of its open batches below the batch's cursor. */
   private async inFlight(manager: EntityManager, tenantId: string): Promise<number> {
     const [{ n }]: { n: number }[] = await manager.query(
-      `SELECT count(*)::int AS n FROM batches b
-         JOIN items i ON i.batch_id = b.id AND i.status IN ('queued', 'running') AND i.position < b.dispatched_below
+      `SELECT count(*)::int AS n FROM batches b JOIN items i ON ${DISPATCHED_OPEN_ITEM}
         WHERE b.tenant_id = $1 AND ${OPEN_BATCH}`,
       [tenantId],
     );

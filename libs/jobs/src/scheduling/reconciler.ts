@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { BatchEntity, ItemEntity, TenantScope } from '@conduit/db';
 import { DataSource } from 'typeorm';
 import { ItemQueue } from '../item-queue';
-import { OPEN_BATCH } from './open-batch';
+import { DISPATCHED_OPEN_ITEM, OPEN_BATCH } from './dispatch-cursor';
 
 const PAGE = 500;
 
@@ -92,11 +92,7 @@ export class Reconciler {
     const query = this.scope
       .repository(BatchEntity, tenantId)
       .queryBuilder('b')
-      .innerJoin(
-        ItemEntity,
-        'i',
-        `i.batch_id = b.id AND i.status IN ('queued', 'running') AND i.position < b.dispatched_below`,
-      )
+      .innerJoin(ItemEntity, 'i', DISPATCHED_OPEN_ITEM)
       .select('i.id', 'id')
       .andWhere(OPEN_BATCH)
       .orderBy('i.id')
