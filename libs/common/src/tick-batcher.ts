@@ -32,7 +32,9 @@ export function perGroup<K, V>(
     const groups = new Map<string, number[]>();
     keys.forEach((key, index) => {
       const group = groupOf(key);
-      groups.set(group, [...(groups.get(group) ?? []), index]);
+      const indexes = groups.get(group);
+      if (indexes) indexes.push(index);
+      else groups.set(group, [index]);
     });
     const results = new Array<V | Error>(keys.length);
     await Promise.all(
