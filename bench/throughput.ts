@@ -3,7 +3,8 @@
 // items/s from the upload to the batch's completion. In the same run, on the same Redis and
 // Postgres, two bare BullMQ baselines with the worker's concurrency: a no-op processor, and a naive
 // one that does one UPDATE and one INSERT per job. (Conduit adds its jobs with priorities, see
-// docs/architecture.md "Fair scheduling"; the baselines add plain FIFO jobs.)
+// docs/architecture.md "Fair scheduling"; the baselines add plain FIFO jobs.) The baselines run in
+// this process, which npm starts with the worker's node flags, so both get the same young generation.
 import {
   benchDatabase,
   databaseName,

@@ -2,7 +2,7 @@
 // API booted in this process, workers in their own processes, and the cleanup of all of it. Import
 // this module first: it sets the environment the apps read when they boot.
 // Worker knobs for every bench: BENCH_WORKER_ENTRY=dist/apps/worker/main.js (a built worker instead
-// of ts-node), BENCH_WORKER_ARGS="--max-semi-space-size=64" (node flags), BENCH_WORKER_CPU_PROF=<dir>.
+// of ts-node), BENCH_WORKER_ARGS="--trace-gc" (more node flags), BENCH_WORKER_CPU_PROF=<dir>.
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -202,6 +202,9 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+/** The node flags `npm run start:worker` and `start:prod:worker` give the worker (package.json). */
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 /**
  * A real worker process on the bench's database and prefix (the sources through ts-node, as `npm run
  * start:worker`, unless BENCH_WORKER_ENTRY names a built one), stopped at the end. `onLine` sees each
@@ -216,6 +219,7 @@ export async function startWorker(
   const child = spawn(
     process.execPath,
     [
+      ...WORKER_NODE_FLAGS,
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
       ...(process.env.BENCH_WORKER_ARGS ?? '').split(' ').filter(Boolean),
       ...(options.nodeArgs ?? []),

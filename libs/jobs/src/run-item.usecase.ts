@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ItemEntity } from '@conduit/db';
+import type { ItemEntity, RoutingPolicyEntity } from '@conduit/db';
 import { RouteExecutor, RoutingPoliciesService, type ExecutionOutcome } from '@conduit/routing';
-import { getTask, isTaskKind } from '@conduit/tasks';
+import { getTask, isTaskKind, type TaskKind } from '@conduit/tasks';
 import { AccessGate, type GateDecision } from '@conduit/tenancy';
 import { BatchProgress } from './batch-progress';
 import { ItemRuns } from './item-runs';
@@ -28,11 +28,16 @@ export class RunItemUseCase {
   ) {}
 
   async execute({ tenantId, itemId }: JobData<JobName.RunItem>): Promise<RunItemResult> {
-    // The gate is read beside the claim (one wait, not two); it is still read fresh for this job.
-    const [item, gate] = await Promise.all([this.items.claim({ tenantId, itemId }), this.gate.decideFor(tenantId)]);
+    // The gate and the tenant's policies are read beside the claim (one wait, not three); both are
+    // still read fresh for this job.
+    const [item, gate, policies] = await Promise.all([
+      this.items.claim({ tenantId, itemId }),
+      this.gate.decideFor(tenantId),
+      this.policies.inForce(tenantId),
+    ]);
     if (!item) return 'skipped';
 
-    const outcome = await this.route(item, gate);
+    const outcome = await this.route(item, gate, policies);
     const finished = await this.items.finish(
       { tenantId, itemId },
       outcome.ok
@@ -65,6 +70,7 @@ export class RunItemUseCase {
   private async route(
     item: ItemEntity,
     gate: GateDecision,
+    policies: Record<TaskKind, RoutingPolicyEntity | null>,
   ): Promise<ExecutionOutcome & { policyVersion: number | null }> {
     // Fail closed at run time too: a tenant suspended after submitting gets no provider call.
     if (!gate.allowed) {
@@ -75,7 +81,7 @@ export class RunItemUseCase {
       };
     }
     const task = isTaskKind(item.task) ? getTask(item.task) : undefined;
-    const policy = task ? await this.policies.current(item.tenantId, task.kind) : null;
+    const policy = task ? policies[task.kind] : null;
     if (!task || !policy || policy.targets.length === 0) {
       const error = { code: 'no_route', message: `no routing policy is set for the ${item.task} task` };
       return { ok: false, error, policyVersion: policy?.version ?? null };

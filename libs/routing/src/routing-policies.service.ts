@@ -73,17 +73,24 @@ export class RoutingPoliciesService {
   }
 
   /** The policy in force for a task, or null when the tenant has none. */
-  current(tenantId: string, task: TaskKind): Promise<RoutingPolicyEntity | null> {
-    return this.currents.load({ tenantId, task });
+  async current(tenantId: string, task: TaskKind): Promise<RoutingPolicyEntity | null> {
+    return (await this.inForce(tenantId))[task];
   }
 
-  // Fresh on every call; calls made together (a worker's concurrent jobs) share one query per tenant.
-  private readonly currents = tickBatcher<{ tenantId: string; task: TaskKind }, RoutingPolicyEntity | null>(
+  /**
+   * The policy in force for every task kind, read fresh. Calls made together (a worker's concurrent
+   * jobs) share one query per tenant; a job asks before it knows its item's task, beside its claim.
+   */
+  inForce(tenantId: string): Promise<Record<TaskKind, RoutingPolicyEntity | null>> {
+    return this.inForceByTenant.load(tenantId);
+  }
+
+  private readonly inForceByTenant = tickBatcher<string, Record<TaskKind, RoutingPolicyEntity | null>>(
     perGroup(
-      (key) => key.tenantId,
+      (tenantId) => tenantId,
       async (tenantId, keys) => {
         const byTask = await this.currentAll(tenantId);
-        return keys.map((key) => byTask[key.task]);
+        return keys.map(() => byTask);
       },
     ),
   );
