@@ -1,4 +1,4 @@
-# One image for both apps: `node dist/apps/api/main.js` or `node dist/apps/worker/main.js`.
+# One image for both apps: `node dist/apps/api/main.js` or `node --max-semi-space-size=64 dist/apps/worker/main.js`.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -90,6 +90,11 @@ export class AttemptRecorder {
     } as AttemptEntity);
   }
 
+  /** Removes the row of a call that did not go out after all (the breaker or a pause said no). */
+  async takeBack(tenantId: string, id: string): Promise<void> {
+    await this.scope.repository(AttemptEntity, tenantId).delete({ id, outcome: IN_FLIGHT });
+  }
+
   /** A price lookup that fails never loses the attempt: it is recorded at cost 0 and logged. */
   private async costOf(call: PricedCall, usage: TokenUsage): Promise<number> {
     try {

@@ -56,6 +56,12 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
     return result.affected ?? 0;
   }
 
+  /** Deletes matching rows of this tenant; returns how many went. */
+  async delete(where: ScopedWhere<E>): Promise<number> {
+    const result = await this.repository.delete(this.scope(where));
+    return result.affected ?? 0;
+  }
+
   /**
    * Inserts many rows stamped with this tenant's id in one statement, without reading them back
    * (cheaper than `insert` on hot paths). Every row must give the same properties.

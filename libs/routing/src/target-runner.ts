@@ -93,22 +93,38 @@ export class TargetRunner {
     const { target, connection } = call;
     const breakerTarget = { connectionId: connection.id, model: target.model };
     const timeoutMs = target.timeout_ms ?? this.config.worker.defaultTimeoutMs;
-    // Without limits a reservation only reads the 429 pause and takes nothing, so it is asked beside
-    // the breaker (one wait instead of two) and may be dropped if the breaker says no.
-    const passiveReservation = hasActiveLimits(call.limits) ? undefined : this.reserve(call, timeoutMs);
-    passiveReservation?.catch(() => undefined); // awaited below, unless dropped: then its failure is moot
-    const admission = await this.breaker.admit(breakerTarget);
-    if (!admission.allowed) return { ok: false, skipped: `"${target.model}": ${admission.reason}` };
+    // Without limits nothing but the breaker stands between this point and the call: the limiter's
+    // pause read and the attempt row go out beside the admission (one wait instead of three), and
+    // the row is taken back if the call does not go out after all.
+    const early = hasActiveLimits(call.limits)
+      ? undefined
+      : { reservation: this.reserve(call, timeoutMs), attemptId: this.startAttempt(call, callNumber) };
+    early?.reservation.catch(() => undefined); // awaited below, unless moot: the breaker said no
+    early?.attemptId.catch(() => undefined); // awaited below on every path
+    const takeBackAttempt = async () => {
+      if (early) await this.attempts.takeBack(call.job.tenantId, await early.attemptId);
+    };
 
-    const reservation = await (passiveReservation ?? this.reserve(call, timeoutMs));
+    const admission = await this.breaker.admit(breakerTarget).catch(async (error: unknown) => {
+      await takeBackAttempt();
+      throw error;
+    });
+    if (!admission.allowed) {
+      await takeBackAttempt();
+      return { ok: false, skipped: `"${target.model}": ${admission.reason}` };
+    }
+
+    const reservation = await (early?.reservation ?? this.reserve(call, timeoutMs));
     if ('skipped' in reservation) {
       if (admission.probe) await this.breaker.releaseProbe(breakerTarget);
+      await takeBackAttempt();
       return { ok: false, skipped: reservation.skipped };
     }
 
     let spentTokens = 0;
     try {
-      const outcome = await this.callProvider(call, callNumber, timeoutMs);
+      const attemptId = await (early?.attemptId ?? this.startAttempt(call, callNumber));
+      const outcome = await this.callProvider(call, callNumber, timeoutMs, attemptId);
       spentTokens = outcome.spentTokens;
       if (outcome.ok) {
         await this.breaker.recordSuccess(breakerTarget, admission);
@@ -128,6 +144,20 @@ export class TargetRunner {
     }
   }
 
+  /** The attempt row of a call about to go out; its id finishes it. */
+  private startAttempt({ job, connection, target, targetIndex }: TargetCall, callNumber: number): Promise<string> {
+    return this.attempts.start({
+      tenantId: job.tenantId,
+      batchId: job.batchId,
+      itemId: job.itemId,
+      connectionId: connection.id,
+      providerKind: connection.kind,
+      model: target.model,
+      targetIndex,
+      callNumber,
+    });
+  }
+
   /**
    * A place within the connection's rpm, tpm and concurrency limits. Waits while the wait is
    * short; a target that stays over its limits longer than its timeout is skipped.
@@ -145,18 +175,13 @@ export class TargetRunner {
     }
   }
 
-  private async callProvider(call: TargetCall, callNumber: number, timeoutMs: number): Promise<ProviderCallOutcome> {
+  private async callProvider(
+    call: TargetCall,
+    callNumber: number,
+    timeoutMs: number,
+    attemptId: string,
+  ): Promise<ProviderCallOutcome> {
     const { job, target, connection, adapter, request } = call;
-    const attemptId = await this.attempts.start({
-      tenantId: job.tenantId,
-      batchId: job.batchId,
-      itemId: job.itemId,
-      connectionId: connection.id,
-      providerKind: connection.kind,
-      model: target.model,
-      targetIndex: call.targetIndex,
-      callNumber,
-    });
     const started = performance.now();
     const finish = (
       outcome: string,
