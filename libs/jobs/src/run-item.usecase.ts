@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ItemEntity, RoutingPolicyEntity } from '@conduit/db';
-import { RouteExecutor, RoutingPoliciesService, type ExecutionOutcome } from '@conduit/routing';
-import { getTask, isTaskKind, type TaskKind } from '@conduit/tasks';
+import type { ItemEntity } from '@conduit/db';
+import { RouteExecutor, type ExecutionOutcome, type TenantRoutes } from '@conduit/routing';
+import { getTask, isTaskKind } from '@conduit/tasks';
 import { AccessGate, type GateDecision } from '@conduit/tenancy';
 import { BatchProgress } from './batch-progress';
 import { ItemRuns } from './item-runs';
@@ -20,7 +20,6 @@ export class RunItemUseCase {
 
   constructor(
     private readonly items: ItemRuns,
-    private readonly policies: RoutingPoliciesService,
     private readonly executor: RouteExecutor,
     private readonly progress: BatchProgress,
     private readonly gate: AccessGate,
@@ -28,16 +27,16 @@ export class RunItemUseCase {
   ) {}
 
   async execute({ tenantId, itemId }: JobData<JobName.RunItem>): Promise<RunItemResult> {
-    // The gate and the tenant's policies are read beside the claim (one wait, not three); both are
-    // still read fresh for this job.
-    const [item, gate, policies] = await Promise.all([
+    // The gate and the tenant's routes are read beside the claim (one wait, not four); they are still
+    // read fresh for this job.
+    const [item, gate, routes] = await Promise.all([
       this.items.claim({ tenantId, itemId }),
       this.gate.decideFor(tenantId),
-      this.policies.inForce(tenantId),
+      this.executor.readRoutes(tenantId),
     ]);
     if (!item) return 'skipped';
 
-    const outcome = await this.route(item, gate, policies);
+    const outcome = await this.route(item, gate, routes);
     const finished = await this.items.finish(
       { tenantId, itemId },
       outcome.ok
@@ -70,7 +69,7 @@ export class RunItemUseCase {
   private async route(
     item: ItemEntity,
     gate: GateDecision,
-    policies: Record<TaskKind, RoutingPolicyEntity | null>,
+    routes: TenantRoutes,
   ): Promise<ExecutionOutcome & { policyVersion: number | null }> {
     // Fail closed at run time too: a tenant suspended after submitting gets no provider call.
     if (!gate.allowed) {
@@ -81,7 +80,7 @@ export class RunItemUseCase {
       };
     }
     const task = isTaskKind(item.task) ? getTask(item.task) : undefined;
-    const policy = task ? policies[task.kind] : null;
+    const policy = task ? routes.policies[task.kind] : null;
     if (!task || !policy || policy.targets.length === 0) {
       const error = { code: 'no_route', message: `no routing policy is set for the ${item.task} task` };
       return { ok: false, error, policyVersion: policy?.version ?? null };
@@ -94,6 +93,7 @@ export class RunItemUseCase {
       input: item.input,
       policy,
       plan: gate.plan,
+      connections: routes.connections,
     });
     return { ...outcome, policyVersion: policy.version };
   }

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ProviderConnectionEntity, type ConnectionLimits } from '@conduit/db';
-import { tickBatcher } from '@conduit/common';
+import { perGroup, tickBatcher } from '@conduit/common';
 import { DataSource, In } from 'typeorm';
 import type { ProviderKind, ResolvedConnection } from './completion';
 import { ConnectionSecrets } from './connection-secrets';
-import { isRoutableBy } from './connections.service';
+import { isRoutableBy, routableBy } from './connections.service';
 
 export type CallableConnection =
   | {
@@ -21,6 +21,9 @@ export type InspectedConnection =
   | (Omit<Extract<CallableConnection, { usable: true }>, 'connection'> & { entity: ProviderConnectionEntity })
   | Extract<CallableConnection, { usable: false }>;
 
+/** Connection rows by id, as read at one moment: a tenant's own and the platform's (`readFor`). */
+export type ConnectionsRead = ReadonlyMap<string, ProviderConnectionEntity>;
+
 /** The worker's side of connections: opened for a call, and marked invalid when a provider refuses the key. */
 @Injectable()
 export class ConnectionResolver {
@@ -30,22 +33,50 @@ export class ConnectionResolver {
     return ids.map((id) => found.find((row) => row.id === id) ?? null);
   });
 
+  // The same, by tenant: every connection it could route to (platform ones too: whether its plan
+  // allows them is checked per call, and is read at the same time as this).
+  private readonly tenantRows = tickBatcher<string, ConnectionsRead>(
+    perGroup(
+      (tenantId) => tenantId,
+      async (tenantId, keys) => {
+        const rows = await this.dataSource
+          .getRepository(ProviderConnectionEntity)
+          .find({ where: routableBy(tenantId, true) });
+        const byId: ConnectionsRead = new Map(rows.map((row) => [row.id, row]));
+        return keys.map(() => byId);
+      },
+    ),
+  );
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly secrets: ConnectionSecrets,
   ) {}
 
-  /** The tenant's own connection, or a platform one when its plan includes them. Secrets opened here only. */
-  async resolveForCall(tenantId: string, id: string, platformAllowed: boolean): Promise<CallableConnection> {
-    const found = await this.inspect(tenantId, id, platformAllowed);
+  /**
+   * The tenant's own connection, or a platform one when its plan includes them. Secrets opened here
+   * only. From `read` when given (rows read moments ago, beside other reads), else read now.
+   */
+  async resolveForCall(
+    tenantId: string,
+    id: string,
+    platformAllowed: boolean,
+    read?: ConnectionsRead,
+  ): Promise<CallableConnection> {
+    const found = await this.inspect(tenantId, id, platformAllowed, read);
     if (!found.usable) return found;
     const { entity, ...rest } = found;
     return { ...rest, connection: this.open(entity) };
   }
 
   /** Whether a connection can be called now, without opening its secrets (dry-runs use this). */
-  async inspect(tenantId: string, id: string, platformAllowed: boolean): Promise<InspectedConnection> {
-    const entity = await this.rows.load(id);
+  async inspect(
+    tenantId: string,
+    id: string,
+    platformAllowed: boolean,
+    read?: ConnectionsRead,
+  ): Promise<InspectedConnection> {
+    const entity = read ? (read.get(id) ?? null) : await this.rows.load(id);
     if (!entity || !isRoutableBy(entity, tenantId, platformAllowed))
       return { usable: false, reason: `connection ${id} is not available` };
     if (entity.status === 'invalid' || entity.status === 'disabled') {
@@ -60,6 +91,11 @@ export class ConnectionResolver {
       region: entity.region,
       limits: entity.limits,
     };
+  }
+
+  /** Every connection a tenant could route to, read fresh (calls made together share one SELECT). */
+  readFor(tenantId: string): Promise<ConnectionsRead> {
+    return this.tenantRows.load(tenantId);
   }
 
   open(entity: ProviderConnectionEntity): ResolvedConnection {

@@ -10,7 +10,12 @@ export {
   type CreateConnectionInput,
   type UpdateConnectionInput,
 } from './connections.service';
-export { ConnectionResolver, type CallableConnection, type InspectedConnection } from './connection-resolver';
+export {
+  ConnectionResolver,
+  type CallableConnection,
+  type ConnectionsRead,
+  type InspectedConnection,
+} from './connection-resolver';
 export { ConnectionTester, type ConnectionTestOutcome } from './connection-tester';
 export { ConnectionSecrets } from './connection-secrets';
 export { SecretRotation, type RotationReport } from './secret-rotation';

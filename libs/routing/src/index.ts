@@ -1,6 +1,12 @@
 export { RoutingModule } from './routing.module';
 export { RoutingPoliciesService, type PolicyInput } from './routing-policies.service';
-export { RouteExecutor, type ExecutionInput, type ExecutionOutcome, type ExecutionFailure } from './route-executor';
+export {
+  RouteExecutor,
+  type ExecutionInput,
+  type ExecutionOutcome,
+  type ExecutionFailure,
+  type TenantRoutes,
+} from './route-executor';
 export { FAILURE_RULES, type FailureRule } from './failure-rules';
 export { retryDelayMs } from './retry-delay';
 export {

@@ -2,15 +2,33 @@ import { Injectable } from '@nestjs/common';
 import { PlatformBudget } from '@conduit/accounting';
 import type { PlanRules } from '@conduit/config';
 import type { RoutingPolicyEntity, RoutingTarget } from '@conduit/db';
-import { ConnectionResolver, ProviderErrorClass, ProviderRegistry, type CompletionRequest } from '@conduit/providers';
-import type { TaskPrompt } from '@conduit/tasks';
+import {
+  ConnectionResolver,
+  ProviderErrorClass,
+  ProviderRegistry,
+  type CompletionRequest,
+  type ConnectionsRead,
+} from '@conduit/providers';
+import type { TaskKind, TaskPrompt } from '@conduit/tasks';
 import { FAILURE_RULES } from './failure-rules';
+import { RoutingPoliciesService } from './routing-policies.service';
 import { TargetRunner, type TargetJob } from './target-runner';
+
+/** What routing reads before an item's first call: read beside the item's claim, fresh for each job. */
+export interface TenantRoutes {
+  policies: Record<TaskKind, RoutingPolicyEntity | null>;
+  connections: ConnectionsRead;
+}
 
 export interface ExecutionInput extends TargetJob {
   policy: RoutingPolicyEntity;
   /** The tenant's plan: whether platform connections may be used, and their monthly budget. */
   plan: PlanRules;
+  /**
+   * Connection rows read with the policy (`readRoutes`), for the first target. A later target is
+   * tried after failures, maybe seconds later, so its connection is read again.
+   */
+  connections?: ConnectionsRead;
 }
 
 export interface ExecutionFailure {
@@ -32,10 +50,20 @@ export type ExecutionOutcome =
 export class RouteExecutor {
   constructor(
     private readonly connections: ConnectionResolver,
+    private readonly policies: RoutingPoliciesService,
     private readonly registry: ProviderRegistry,
     private readonly budget: PlatformBudget,
     private readonly runner: TargetRunner,
   ) {}
+
+  /** The tenant's policies in force and its connections, read together (one wait). */
+  async readRoutes(tenantId: string): Promise<TenantRoutes> {
+    const [policies, connections] = await Promise.all([
+      this.policies.inForce(tenantId),
+      this.connections.readFor(tenantId),
+    ]);
+    return { policies, connections };
+  }
 
   async execute(job: ExecutionInput): Promise<ExecutionOutcome> {
     const prompt = job.task.buildPrompt(job.input);
@@ -48,6 +76,7 @@ export class RouteExecutor {
         job.tenantId,
         target.connection_id,
         job.plan.platform_connections,
+        targetIndex === 0 ? job.connections : undefined,
       );
       if (!resolved.usable) {
         unusable.push(resolved.reason);

@@ -39,6 +39,7 @@ export interface FeedRound {
 export class ItemFeeder implements OnModuleDestroy {
   private readonly logger = new Logger(ItemFeeder.name);
   private readonly nudges = new Map<string, NodeJS.Timeout>();
+  private readonly nudgedFeeds = new Map<string, { again: boolean }>();
   private lastFirst = '';
 
   constructor(
@@ -165,12 +166,34 @@ export class ItemFeeder implements OnModuleDestroy {
     if (this.nudges.has(tenantId)) return;
     const timer = setTimeout(() => {
       this.nudges.delete(tenantId);
-      this.feedTenant(tenantId).catch((error: unknown) =>
-        this.logger.warn({ err: error, tenantId }, 'could not feed the tenant after an item finished'),
-      );
+      void this.feedAfterNudges(tenantId);
     }, NUDGE_DELAY_MS);
     timer.unref();
     this.nudges.set(tenantId, timer);
+  }
+
+  /**
+   * One nudged feed of a tenant at a time in this process: a nudge during one asks for one more
+   * after it. A second feed would only wait for the first's lock, holding a pooled connection.
+   */
+  private async feedAfterNudges(tenantId: string): Promise<void> {
+    const running = this.nudgedFeeds.get(tenantId);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const feed = { again: true };
+    this.nudgedFeeds.set(tenantId, feed);
+    try {
+      while (feed.again) {
+        feed.again = false;
+        await this.feedTenant(tenantId).catch((error: unknown) =>
+          this.logger.warn({ err: error, tenantId }, 'could not feed the tenant after an item finished'),
+        );
+      }
+    } finally {
+      this.nudgedFeeds.delete(tenantId);
+    }
   }
 
   onModuleDestroy(): void {
