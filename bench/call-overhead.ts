@@ -6,8 +6,9 @@
 //   EgressClient.request      Conduit's one way out (egress guard, pinned connections);
 //   adapter.complete          the openai_compatible adapter over EgressClient;
 //   Conduit TargetRunner.run  the worker's call path: breaker admission, limiter reservation, the
-//                             attempt row inserted before and completed after, the adapter, the
-//                             answer checked against the task;
+//                             attempt row inserted before and completed after (the worker writes
+//                             the completion with the item's result; here on its own), the
+//                             adapter, the answer checked against the task;
 //   Conduit, limits set       the same on a connection with rpm, tpm and concurrency limits.
 // Rounds are repeated (the order rotates) and each path's quietest round (lowest p50) is reported,
 // with what it adds to raw undici at p50. Then one instrumented pass per connection says where a
@@ -94,9 +95,12 @@ runBench('overhead', async () => {
     const res = await request(url, { method: 'POST', headers, body: wire.body, dispatcher });
     expectAnswer(res.statusCode, await res.body.json());
   };
+  const recorder = worker.get(AttemptRecorder);
   const conduit = (targetCall: TargetCall) => async () => {
     const outcome = await runner.run(targetCall);
     if (!outcome.ok) throw new Error(`TargetRunner.run failed: ${JSON.stringify(outcome)}`);
+    // The worker writes a success's completion with the item's result; the call path includes it.
+    await recorder.complete(outcome.attempt);
   };
   const viaEgress = async () => {
     const res = await egress.request(wire);
@@ -151,9 +155,9 @@ runBench('overhead', async () => {
   const steps: Step[] = [
     [worker.get(CircuitBreaker), 'admit', 'breaker.admit'],
     [worker.get(ProviderLimiter), 'acquire', 'limiter.acquire'],
-    [worker.get(AttemptRecorder), 'start', 'attempts.start'],
+    [recorder, 'start', 'attempts.start'],
     [plain.adapter, 'complete', 'adapter.complete'],
-    [worker.get(AttemptRecorder), 'finish', 'attempts.finish'],
+    [recorder, 'complete', 'attempts.complete'],
     [worker.get(CircuitBreaker), 'recordSuccess', 'breaker.recordSuccess'],
     [worker.get(ProviderLimiter), 'settle', 'limiter.settle'],
     [worker.get(PriceTable), 'costOf', '  price lookup (cached)'],

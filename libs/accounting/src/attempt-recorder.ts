@@ -46,9 +46,9 @@ export class AttemptRecorder {
       return rows.map(() => undefined);
     }),
   );
-  private readonly finishes = tickBatcher<AttemptEntity, void>(
+  private readonly finishes = tickBatcher<AttemptCompletion, void>(
     perGroup(tenantOf, async (tenantId, rows) => {
-      await this.scope.repository(AttemptEntity, tenantId).updateEach(rows, [...FINISHED_COLUMNS]);
+      await this.scope.repository(AttemptEntity, tenantId).updateEach(rows, [...ATTEMPT_COMPLETION_COLUMNS]);
       return rows.map(() => undefined);
     }),
   );
@@ -75,9 +75,23 @@ export class AttemptRecorder {
   }
 
   async finish(tenantId: string, id: string, end: AttemptEnd): Promise<void> {
+    await this.complete(await this.completion(tenantId, id, end));
+  }
+
+  /** Writes a completion made by `completion`, on its own. */
+  complete(completion: AttemptCompletion): Promise<void> {
+    return this.finishes.load(completion);
+  }
+
+  /**
+   * The values that complete an attempt row (`ATTEMPT_COMPLETION_COLUMNS`), priced, for a caller
+   * that writes them in a statement of its own: the worker writes a successful call's completion
+   * with its item's result (`ItemRuns.finish`), so the two are stored together or not at all.
+   */
+  async completion(tenantId: string, id: string, end: AttemptEnd): Promise<AttemptCompletion> {
     const usage = end.usage ?? ZERO_USAGE;
     const cost = end.pricing ? await this.costOf(end.pricing, usage) : 0;
-    await this.finishes.load({
+    return {
       id,
       tenantId,
       outcome: end.outcome,
@@ -87,7 +101,7 @@ export class AttemptRecorder {
       // Our estimate from the price table; the provider's own figure (if it gives one) beside it.
       cost: cost.toFixed(8),
       providerCost: end.providerCost === undefined ? null : String(end.providerCost),
-    } as AttemptEntity);
+    };
   }
 
   /** Removes the row of a call that did not go out after all (the breaker or a pause said no). */
@@ -106,7 +120,8 @@ export class AttemptRecorder {
   }
 }
 
-const FINISHED_COLUMNS = [
+/** The columns an attempt's completion writes. */
+export const ATTEMPT_COMPLETION_COLUMNS = [
   'outcome',
   'httpStatus',
   'latencyMs',
@@ -117,9 +132,11 @@ const FINISHED_COLUMNS = [
   'reasoningTokens',
   'cost',
   'providerCost',
-] as const;
+] as const satisfies readonly (keyof AttemptEntity)[];
 
-const tenantOf = (row: AttemptEntity) => row.tenantId;
+export type AttemptCompletion = Pick<AttemptEntity, 'id' | 'tenantId' | (typeof ATTEMPT_COMPLETION_COLUMNS)[number]>;
+
+const tenantOf = <R extends { tenantId: string }>(row: R) => row.tenantId;
 
 function usageColumns(usage: TokenUsage) {
   return {

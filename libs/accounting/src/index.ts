@@ -1,5 +1,12 @@
 export { AccountingModule } from './accounting.module';
-export { AttemptRecorder, IN_FLIGHT, type AttemptEnd, type AttemptStart } from './attempt-recorder';
+export {
+  AttemptRecorder,
+  ATTEMPT_COMPLETION_COLUMNS,
+  IN_FLIGHT,
+  type AttemptCompletion,
+  type AttemptEnd,
+  type AttemptStart,
+} from './attempt-recorder';
 export { emptyUsage, UsageSummaries, type UsageSummary } from './usage-summary';
 export { PlatformBudget } from './platform-budget';
 export { PriceTable, PRICE_CACHE_MS, costOf, type ModelPrice, type PricedCall } from './price-table';

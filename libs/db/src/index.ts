@@ -3,4 +3,9 @@ export { DbModule } from './db.module';
 export { dataSourceOptions } from './data-source-options';
 export { ensureDatabase, runMigrations } from './migrate';
 export { TenantScope } from './tenant-scope';
-export { TenantScopedRepository, type ScopedWhere, type ScopedFindOptions } from './tenant-scoped.repository';
+export {
+  TenantScopedRepository,
+  type AlsoUpdate,
+  type ScopedWhere,
+  type ScopedFindOptions,
+} from './tenant-scoped.repository';

@@ -20,6 +20,13 @@ export interface ScopedFindOptions<E> {
   take?: number;
 }
 
+/** Rows of another table to update along with `updateEach`'s, in the same statement. */
+export interface AlsoUpdate<O extends ObjectLiteral & { tenantId: string | null }> {
+  repository: TenantScopedRepository<O>;
+  rows: (Partial<O> & { id: string })[];
+  set: (keyof O & string)[];
+}
+
 /**
  * A repository that can only see one tenant's rows. Every tenant-owned query goes through one of
  * these (see `TenantScope`), so an unscoped query is hard to write by accident.
@@ -89,16 +96,20 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
   /**
    * Updates many rows of this tenant, each with its own values, in one statement. Each row gives
    * its `id` and the values of the properties named in `set`; `condition` (SQL on alias `t`) must
-   * hold as well. Returns the ids that were updated.
+   * hold as well. Returns the ids that were updated. `also` updates rows of another of this
+   * tenant's tables in the same statement (so both are written or neither), whatever `condition`.
    */
-  async updateEach(rows: (Partial<E> & { id: string })[], set: (keyof E & string)[], condition = 'TRUE') {
+  async updateEach<O extends ObjectLiteral & { tenantId: string | null }>(
+    rows: (Partial<E> & { id: string })[],
+    set: (keyof E & string)[],
+    condition = 'TRUE',
+    also?: AlsoUpdate<O>,
+  ) {
     if (rows.length === 0) return new Set<string>();
-    const single = rows.length === 1; // a lone row (the latency path) is a plain statement
-    const assignments = set.map((property, i) => {
-      const column = this.column(property);
-      return `"${column}" = ${single ? `$${i + 3}` : `v."${column}"`}`;
-    });
-    if (single) {
+    const companion = also && also.rows.length > 0 ? also : undefined;
+    if (rows.length === 1 && !companion) {
+      // A lone row (the latency path) is a plain statement.
+      const assignments = set.map((property, i) => `"${this.column(property)}" = $${i + 3}`);
       const updated = await this.lone(
         `UPDATE "${this.table}" t SET ${assignments.join(', ')}
           WHERE t.tenant_id = $1 AND t.id = $2 AND (${condition}) RETURNING t.id`,
@@ -106,15 +117,33 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
       );
       return new Set(updated.map((row) => row.id as string));
     }
-    // `t.id = ANY($3)` lets the planner probe the primary key: joined with the recordset alone it
-    // scans the tenant's rows whenever it has no statistics telling it the table is large.
+    if (companion && companion.repository.tenantId !== this.tenantId) {
+      throw new Error('updateEach: `also` must update rows of the same tenant');
+    }
+    const parameters: unknown[] = [this.tenantId, this.recordsetJson(rows, ['id', ...set]), rows.map((row) => row.id)];
+    let sql = this.updateFromRecordset(set, condition, '$2', '$3') + ' RETURNING t.id';
+    if (companion) {
+      parameters.push(
+        companion.repository.recordsetJson(companion.rows, ['id', ...companion.set]),
+        companion.rows.map((row) => row.id),
+      );
+      // A data-modifying WITH runs exactly once, whether or not the main UPDATE changes a row.
+      sql = `WITH also AS (${companion.repository.updateFromRecordset(companion.set, 'TRUE', '$4', '$5')}) ${sql}`;
+    }
     // TypeORM answers an UPDATE … RETURNING with [rows, count].
-    const [updated] = (await this.repository.query(
-      `UPDATE "${this.table}" t SET ${assignments.join(', ')} FROM ${this.recordsetOf('$2')} v
-        WHERE t.tenant_id = $1 AND t.id = ANY($3::uuid[]) AND t.id = v.id AND (${condition}) RETURNING t.id`,
-      [this.tenantId, this.recordsetJson(rows, ['id', ...set]), rows.map((row) => row.id)],
-    )) as [{ id: string }[], number];
+    const [updated] = (await this.repository.query(sql, parameters)) as [{ id: string }[], number];
     return new Set(updated.map((row) => row.id));
+  }
+
+  /**
+   * `UPDATE … FROM` a recordset (alias `v`) of this tenant's rows, `$1` being the tenant id.
+   * `t.id = ANY(ids)` lets the planner probe the primary key: joined with the recordset alone it
+   * scans the tenant's rows whenever it has no statistics telling it the table is large.
+   */
+  private updateFromRecordset(set: string[], condition: string, recordset: string, ids: string): string {
+    const assignments = set.map((property) => `"${this.column(property)}" = v."${this.column(property)}"`);
+    return `UPDATE "${this.table}" t SET ${assignments.join(', ')} FROM ${this.recordsetOf(recordset)} v
+      WHERE t.tenant_id = $1 AND t.id = ANY(${ids}::uuid[]) AND t.id = v.id AND (${condition})`;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { firstOccurrences, perGroup, tickBatcher } from '@conduit/common';
-import { ItemEntity, TenantScope } from '@conduit/db';
+import { ATTEMPT_COMPLETION_COLUMNS, type AttemptCompletion } from '@conduit/accounting';
+import { AttemptEntity, ItemEntity, TenantScope } from '@conduit/db';
 
 export interface ItemRef {
   tenantId: string;
@@ -38,15 +39,24 @@ export class ItemRuns {
     }),
   );
 
-  private readonly ends = tickBatcher<ItemRef & ItemEnd, boolean>(
+  private readonly ends = tickBatcher<ItemRef & ItemEnd & { attempt?: AttemptCompletion }, boolean>(
     perGroup(tenantOf, async (tenantId, ends) => {
       // One result per item: if two runs of an item finish in the same batch, the first one wins here.
       const first = firstOccurrences(ends, (end) => end.itemId);
       const completedAt = new Date();
+      const attempts = ends.flatMap((end) => (end.attempt ? [end.attempt] : []));
       const finished = await this.scope.repository(ItemEntity, tenantId).updateEach(
-        ends.filter((_, i) => first[i]).map(({ itemId, tenantId: _, ...end }) => ({ id: itemId, ...end, completedAt })),
+        ends
+          .filter((_, i) => first[i])
+          .map(({ itemId, tenantId: _, attempt: __, ...end }) => ({ id: itemId, ...end, completedAt })),
         [...END_COLUMNS],
         `t.status = 'running'`,
+        // Every answering call is completed, whether or not its result is the one kept.
+        {
+          repository: this.scope.repository(AttemptEntity, tenantId),
+          rows: attempts,
+          set: [...ATTEMPT_COMPLETION_COLUMNS],
+        },
       );
       return ends.map((end, i) => first[i] && finished.has(end.itemId));
     }),
@@ -59,8 +69,11 @@ export class ItemRuns {
     return this.claims.load(ref);
   }
 
-  /** Writes the outcome if the item is still running; false when another run finished it first. */
-  finish(ref: ItemRef, end: ItemEnd): Promise<boolean> {
-    return this.ends.load({ ...ref, ...end });
+  /**
+   * Writes the outcome if the item is still running; false when another run finished it first.
+   * `attempt`, the completion of the call that answered, is written in the same statement either way.
+   */
+  finish(ref: ItemRef, end: ItemEnd, attempt?: AttemptCompletion): Promise<boolean> {
+    return this.ends.load({ ...ref, ...end, attempt });
   }
 }

@@ -56,6 +56,7 @@ export class RunItemUseCase {
             model: outcome.model ?? null,
             policyVersion: outcome.policyVersion,
           },
+      outcome.ok ? outcome.attempt : undefined,
     );
     if (!finished) {
       this.logger.warn({ itemId }, 'item was finished by another run; this result was discarded');

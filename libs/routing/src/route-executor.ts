@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PlatformBudget } from '@conduit/accounting';
+import { PlatformBudget, type AttemptCompletion } from '@conduit/accounting';
 import type { PlanRules } from '@conduit/config';
 import type { RoutingPolicyEntity, RoutingTarget } from '@conduit/db';
 import {
@@ -38,7 +38,8 @@ export interface ExecutionFailure {
 
 /** What happened to an item: a checked result from one target, or why every target failed. */
 export type ExecutionOutcome =
-  | { ok: true; result: unknown; connectionId: string; model: string }
+  /** `attempt`: the answering call's completion, to be written with the item's result. */
+  | { ok: true; result: unknown; connectionId: string; model: string; attempt: AttemptCompletion }
   | { ok: false; error: ExecutionFailure; connectionId?: string; model?: string };
 
 /**

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { AttemptRecorder } from '@conduit/accounting';
+import { AttemptRecorder, type AttemptCompletion, type AttemptEnd } from '@conduit/accounting';
 import { AppConfig } from '@conduit/config';
 import { metrics } from '@conduit/observability';
 import type { ConnectionLimits, RoutingTarget } from '@conduit/db';
@@ -40,7 +40,8 @@ export interface TargetCall {
 }
 
 export type TargetOutcome =
-  | { ok: true; result: unknown; connectionId: string; model: string }
+  /** `attempt`: the call's completion, not yet written; the caller stores it with the item's result. */
+  | { ok: true; result: unknown; connectionId: string; model: string; attempt: AttemptCompletion }
   /** The target answered badly or not at all. `answer`: a refused answer, kept for the repair try. */
   | { ok: false; failure: ProviderError; answer?: string }
   /** The target was not called: its breaker is open, or it stayed over its limits too long. */
@@ -183,21 +184,21 @@ export class TargetRunner {
   ): Promise<ProviderCallOutcome> {
     const { job, target, connection, adapter, request } = call;
     const started = performance.now();
-    const finish = (
+    const ended = (
       outcome: string,
       spent: { usage?: CompletionResult['usage']; providerCost?: number },
       httpStatus?: number,
-    ) => {
+    ): AttemptEnd => {
       const latencyMs = performance.now() - started;
       metrics.observeCall({ tenantId: job.tenantId, kind: connection.kind, outcome, latencyMs, usage: spent.usage });
-      return this.attempts.finish(job.tenantId, attemptId, {
+      return {
         outcome,
         httpStatus,
         latencyMs,
         usage: spent.usage,
         providerCost: spent.providerCost,
         pricing: { connectionId: connection.id, providerKind: connection.kind, model: target.model },
-      });
+      };
     };
 
     let completion: CompletionResult;
@@ -210,17 +211,19 @@ export class TargetRunner {
     } catch (error) {
       // Anything but a classified provider failure is a bug in our code: let it fail the job loudly.
       if (!(error instanceof ProviderError)) throw error;
-      await finish(error.errorClass, error, error.httpStatus);
+      await this.attempts.finish(job.tenantId, attemptId, ended(error.errorClass, error, error.httpStatus));
       return { ok: false, failure: error, spentTokens: tokensOf(error.usage) };
     }
 
     const spentTokens = tokensOf(completion.usage);
     const judged = judgeAnswer(job, completion);
-    await finish(judged instanceof ProviderError ? judged.errorClass : 'success', completion);
     if (judged instanceof ProviderError) {
+      await this.attempts.finish(job.tenantId, attemptId, ended(judged.errorClass, completion));
       return { ok: false, failure: judged, answer: completion.text.slice(0, REPAIR_QUOTE_LIMIT), spentTokens };
     }
-    return { ok: true, result: judged.result, connectionId: connection.id, model: target.model, spentTokens };
+    // The item's result and this completion are written by one statement (`ItemRuns.finish`).
+    const attempt = await this.attempts.completion(job.tenantId, attemptId, ended('success', completion));
+    return { ok: true, result: judged.result, connectionId: connection.id, model: target.model, attempt, spentTokens };
   }
 }
 
