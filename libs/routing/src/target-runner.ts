@@ -53,7 +53,8 @@ type ProviderCallOutcome = Exclude<TargetOutcome, { skipped: string }> & { spent
 /**
  * Calls one target of a policy: through its circuit breaker and provider limits, retried with
  * backoff on retryable failures, with one repair try for an answer that does not fit the task.
- * Every call on the wire is an attempt row, written before the call and completed after.
+ * Every call on the wire is an attempt row, written before the call and completed after: a failed
+ * call at once, the call that answered by whoever stores the answer (`TargetOutcome.attempt`).
  */
 @Injectable()
 export class TargetRunner {
