@@ -203,9 +203,12 @@ export class TargetRunner {
     };
 
     let completion: CompletionResult;
+    // Not AbortSignal.timeout: its timer would outlive the call by the whole timeout, one per call.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException('the call timed out', 'TimeoutError')), timeoutMs);
     try {
       completion = await adapter.complete(connection, request, {
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: timeout.signal,
         itemId: job.itemId,
         callNumber,
       });
@@ -214,6 +217,8 @@ export class TargetRunner {
       if (!(error instanceof ProviderError)) throw error;
       await this.attempts.finish(job.tenantId, attemptId, ended(error.errorClass, error, error.httpStatus));
       return { ok: false, failure: error, spentTokens: tokensOf(error.usage) };
+    } finally {
+      clearTimeout(timer);
     }
 
     const spentTokens = tokensOf(completion.usage);
