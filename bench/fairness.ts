@@ -6,7 +6,7 @@
 // submit a 20-item batch every 1-2 s (staggered) for a fixed number of batches. Once they are done
 // the big batch is cancelled (unless BENCH_FINISH_BIG=true). Times come from Postgres
 // (`batches.completed_at - created_at`), not from polling.
-// Knobs: BENCH_BIG_ITEMS (50,000), BENCH_SMALL_TENANTS (10), BENCH_SMALL_BATCHES (120),
+// Knobs: BENCH_BIG_ITEMS (50,000), BENCH_SMALL_TENANTS (10), BENCH_SMALL_BATCHES (60),
 // BENCH_SMALL_INTERVAL_MS ("1000-2000"), BENCH_BASELINE_BATCHES (20), BENCH_LATENCY_MS (50),
 // BENCH_FINISH_BIG.
 import { benchDatabase, jsonLines, runBench, startApi, startWorker, waitFor } from './support/bench-system';
@@ -19,12 +19,12 @@ import { countAtMost, mean, p50p99max, sampleEvery, seededRandom, summary, table
 const BIG_ITEMS = Number(process.env.BENCH_BIG_ITEMS ?? 50_000);
 const SMALL_TENANTS = Number(process.env.BENCH_SMALL_TENANTS ?? 10);
 const SMALL_ITEMS = 20;
-const SMALL_BATCHES = Number(process.env.BENCH_SMALL_BATCHES ?? 120);
+const SMALL_BATCHES = Number(process.env.BENCH_SMALL_BATCHES ?? 60);
 /** No small batch is submitted after this long, even if fewer than SMALL_BATCHES went in. */
 const SUBMIT_WINDOW_MS = 90_000;
 /**
  * Each small tenant waits 1-2 s between submissions: ~130 items/s in all, well below capacity, and
- * all 120 batches (about 18 s) go in while the 50,000 items run (about 25 s on the project's machine).
+ * all 60 batches (about 9 s) go in while the 50,000 items run (about 12 s on the project's machine).
  */
 const [INTERVAL_MIN_MS, INTERVAL_MAX_MS] = (process.env.BENCH_SMALL_INTERVAL_MS ?? '1000-2000').split('-').map(Number);
 /** The big batch runs alone this long first, so its own rate is known and it owns the queue. */
