@@ -40,6 +40,8 @@ export class ItemFeeder implements OnModuleDestroy {
   private readonly logger = new Logger(ItemFeeder.name);
   private readonly nudges = new Map<string, NodeJS.Timeout>();
   private readonly nudgedFeeds = new Map<string, { again: boolean }>();
+  /** By tenant, then batch: the lowest position that was still open at the last count. */
+  private readonly lowestOpen = new Map<string, Map<string, number>>();
   private lastFirst = '';
 
   constructor(
@@ -78,14 +80,27 @@ export class ItemFeeder implements OnModuleDestroy {
     });
   }
 
-  /** The tenant's dispatched open items: those of its open batches below the batch's cursor. */
+  /**
+   * The tenant's dispatched open items: those of its open batches below the batch's cursor. Each
+   * count also learns, per batch, the lowest position still open: every item below it is finished
+   * for good (no item goes back to `queued`), so the next count starts there instead of reading the
+   * whole batch again. The hints live in this process only; without one a count starts at 0.
+   */
   private async inFlight(manager: EntityManager, tenantId: string): Promise<number> {
-    const [{ n }]: { n: number }[] = await manager.query(
-      `SELECT count(*)::int AS n FROM batches b JOIN items i ON ${DISPATCHED_OPEN_ITEM}
-        WHERE b.tenant_id = $1 AND ${OPEN_BATCH}`,
-      [tenantId],
+    const hints = this.lowestOpen.get(tenantId) ?? new Map<string, number>();
+    const rows: { id: string; n: number; lowest: number }[] = await manager.query(
+      `SELECT b.id, count(i.id)::int AS n, coalesce(min(i.position), b.dispatched_below) AS lowest
+         FROM batches b
+         LEFT JOIN unnest($2::uuid[], $3::int[]) AS h(batch_id, low) ON h.batch_id = b.id
+         LEFT JOIN items i ON ${DISPATCHED_OPEN_ITEM} AND i.position >= coalesce(h.low, 0)
+        WHERE b.tenant_id = $1 AND ${OPEN_BATCH}
+        GROUP BY b.id`,
+      [tenantId, [...hints.keys()], [...hints.values()]],
     );
-    return n;
+    // Only the open batches keep a hint: a closed one is never counted again.
+    if (rows.length > 0) this.lowestOpen.set(tenantId, new Map(rows.map((row) => [row.id, row.lowest])));
+    else this.lowestOpen.delete(tenantId);
+    return rows.reduce((sum, row) => sum + row.n, 0);
   }
 
   /**
