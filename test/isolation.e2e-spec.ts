@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { ApiClient } from './support/api-client';
 import { startSystem, type TestSystem } from './support/test-system';
 
@@ -70,5 +71,15 @@ describe("tenant isolation: another tenant's ids are 404 on every route, and lis
     expect(connection.name).toBe('owner-mock');
     const keys = (await owner.get('/v1/api-keys').expect(200)).body.data;
     expect(keys.find((k: { id: string }) => k.id === ids.apiKey).revoked_at).toBeNull();
+  });
+
+  it("has Postgres refuse an item of one tenant in another tenant's batch", async () => {
+    const otherTenant = (await other.get('/v1/me').expect(200)).body.tenant.id as string;
+    const insert = system.api.get(DataSource).query(
+      `INSERT INTO items (tenant_id, batch_id, position, custom_id, task, input, status)
+         VALUES ($1, $2, 99, 'intruder', 'summarization', '{}', 'queued')`,
+      [otherTenant, ids.batch],
+    );
+    await expect(insert).rejects.toMatchObject({ driverError: { code: '23503' } }); // foreign key
   });
 });

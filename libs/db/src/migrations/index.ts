@@ -5,6 +5,7 @@ import { Webhooks1764100000000 } from './1764100000000-webhooks';
 import { ModelPrices1764200000000 } from './1764200000000-model-prices';
 import { AttemptsFillfactor1764300000000 } from './1764300000000-attempts-fillfactor';
 import { DispatchCursor1764400000000 } from './1764400000000-dispatch-cursor';
+import { ItemsBatchTenantKey1764500000000 } from './1764500000000-items-batch-tenant-key';
 
 /** Every migration, oldest first. Listed as classes so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ModelPrices1764200000000,
   AttemptsFillfactor1764300000000,
   DispatchCursor1764400000000,
+  ItemsBatchTenantKey1764500000000,
 ];
