@@ -30,7 +30,21 @@ export function namePattern(name: string): string {
 /** How often the name occurs in the text, case-insensitively. */
 export function countMentions(text: string, name: string): number {
   if (name.trim() === '') return 0;
-  return text.match(new RegExp(namePattern(name), 'giu'))?.length ?? 0;
+  return text.match(mentionPattern(name))?.length ?? 0; // `match` starts a global pattern at 0
+}
+
+// The same labels and fields come back call after call: their patterns are compiled once.
+const MAX_PATTERNS = 1_000;
+const patterns = new Map<string, RegExp>();
+
+function mentionPattern(name: string): RegExp {
+  let pattern = patterns.get(name);
+  if (!pattern) {
+    if (patterns.size >= MAX_PATTERNS) patterns.clear();
+    pattern = new RegExp(namePattern(name), 'giu');
+    patterns.set(name, pattern);
+  }
+  return pattern;
 }
 
 /** The first `count` words of the text, whitespace normalized. */
