@@ -150,7 +150,8 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
    * Runs a one-row statement of the latency path and returns its rows. Outside a transaction it
    * goes straight to the pool, skipping TypeORM's query runner; an INSERT goes as a named
    * statement, parsed once per connection. (Not an UPDATE: a prepared statement settles on one
-   * generic plan after a few runs, and one chosen while the table was nearly empty is a scan.)
+   * generic plan after a few runs, and one made before the table has statistics walks the tenant's
+   * index instead of the primary key, slower with every row the tenant adds.)
    * Inside a transaction it runs on the transaction's own connection.
    */
   private async lone(sql: string, parameters: unknown[]): Promise<Record<string, unknown>[]> {
