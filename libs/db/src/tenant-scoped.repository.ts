@@ -108,11 +108,13 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
     if (rows.length === 0) return new Set<string>();
     const companion = also && also.rows.length > 0 ? also : undefined;
     if (rows.length === 1 && !companion) {
-      // A lone row (the latency path) is a plain statement.
+      // A lone row (the latency path) is a plain, prepared statement. Its tenant condition is written
+      // so that no index can serve it: the generic plan then always finds the row by primary key
+      // (with `tenant_id = $1` it may walk the tenant's index when planned before any ANALYZE).
       const assignments = set.map((property, i) => `"${this.column(property)}" = $${i + 3}`);
       const updated = await this.lone(
         `UPDATE "${this.table}" t SET ${assignments.join(', ')}
-          WHERE t.tenant_id = $1 AND t.id = $2 AND (${condition}) RETURNING t.id`,
+          WHERE t.id = $2 AND (t.tenant_id = $1) IS TRUE AND (${condition}) RETURNING t.id`,
         [this.tenantId, rows[0].id, ...this.parameters(rows[0], set)],
       );
       return new Set(updated.map((row) => row.id as string));
@@ -148,11 +150,8 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
 
   /**
    * Runs a one-row statement of the latency path and returns its rows. Outside a transaction it
-   * goes straight to the pool, skipping TypeORM's query runner; an INSERT goes as a named
-   * statement, parsed once per connection. (Not an UPDATE: a prepared statement settles on one
-   * generic plan after a few runs, and one made before the table has statistics walks the tenant's
-   * index instead of the primary key, slower with every row the tenant adds.)
-   * Inside a transaction it runs on the transaction's own connection.
+   * goes straight to the pool, skipping TypeORM's query runner, as a named statement: parsed and
+   * planned once per connection. Inside a transaction it runs on the transaction's own connection.
    */
   private async lone(sql: string, parameters: unknown[]): Promise<Record<string, unknown>[]> {
     const { manager } = this.repository;
@@ -162,7 +161,7 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
       return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
     }
     const pool = (manager.connection.driver as PostgresDriver).master as Pool;
-    const name = sql.startsWith('INSERT') ? statementName(sql) : undefined;
+    const name = statementName(sql);
     return (await pool.query({ name, text: sql, values: parameters })).rows;
   }
 
