@@ -31,20 +31,42 @@ export interface AttemptEnd {
 }
 
 /**
- * One `attempts` row per provider call on the wire, failed calls included. The row is written
- * before the call goes out and completed after, so a worker that dies mid-call still leaves the
- * call accounted for (outcome `in_flight`).
+ * An attempt row on its way to Postgres: `sent` once its INSERT is written to a connection (the
+ * call may go out then), `stored` once it is committed (or written again, if Postgres refused it
+ * after it was sent). Neither rejects unhandled.
+ */
+export interface StartedAttempt {
+  id: string;
+  tenantId: string;
+  sent: Promise<void>;
+  stored: Promise<void>;
+}
+
+interface StartRow {
+  row: AttemptEntity;
+  onSent: () => void;
+}
+
+/**
+ * One `attempts` row per provider call on the wire, failed calls included. The row's INSERT goes
+ * out before the call, and the call waits only until it is sent, not answered: a worker that dies
+ * mid-call still leaves the call accounted for (outcome `in_flight`), since Postgres already has
+ * the statement. The row is committed before the call is completed (`stored`).
  */
 @Injectable()
 export class AttemptRecorder {
   private readonly logger = new Logger(AttemptRecorder.name);
 
   // Calls made together are written together: one INSERT, one UPDATE per tenant and event-loop turn.
-  private readonly starts = tickBatcher<AttemptEntity, void>(
-    perGroup(tenantOf, async (tenantId, rows) => {
-      await this.scope.repository(AttemptEntity, tenantId).insertEach(rows.map(({ tenantId: _, ...row }) => row));
-      return rows.map(() => undefined);
-    }),
+  private readonly starts = tickBatcher<StartRow, void>(
+    perGroup(
+      (start) => start.row.tenantId,
+      async (tenantId, starts) => {
+        const rows = starts.map(({ row: { tenantId: _, ...row } }) => row);
+        await this.scope.repository(AttemptEntity, tenantId).insertEach(rows, () => starts.forEach((s) => s.onSent()));
+        return starts.map(() => undefined);
+      },
+    ),
   );
   private readonly finishes = tickBatcher<AttemptCompletion, void>(
     perGroup(tenantOf, async (tenantId, rows) => {
@@ -58,11 +80,10 @@ export class AttemptRecorder {
     private readonly prices: PriceTable,
   ) {}
 
-  /** Records that a call is about to go out; returns the id to finish it with. */
-  async start(attempt: AttemptStart): Promise<string> {
-    const id = randomUUID();
-    await this.starts.load({
-      id,
+  /** Starts writing the row of a call about to go out; send the call once `sent` resolves. */
+  start(attempt: AttemptStart): StartedAttempt {
+    const row = {
+      id: randomUUID(),
       ...attempt,
       outcome: IN_FLIGHT,
       httpStatus: null,
@@ -70,8 +91,29 @@ export class AttemptRecorder {
       ...usageColumns(ZERO_USAGE),
       cost: '0',
       providerCost: null,
-    } as AttemptEntity);
-    return id;
+    } as AttemptEntity;
+    let wentOut = false;
+    let onSent = () => {};
+    const sent = new Promise<void>((resolve) => {
+      onSent = () => {
+        wentOut = true;
+        resolve();
+      };
+    });
+    const stored = this.starts.load({ row, onSent });
+    const started = {
+      id: row.id,
+      tenantId: attempt.tenantId,
+      // A statement that fails before it is sent fails `sent` too: then no call goes out.
+      sent: Promise.race([sent, stored]),
+      stored: stored.catch((error: unknown) => {
+        if (!wentOut) throw error;
+        return this.storeAgain(row, error);
+      }),
+    };
+    started.sent.catch(() => undefined);
+    started.stored.catch(() => undefined);
+    return started;
   }
 
   async finish(tenantId: string, id: string, end: AttemptEnd): Promise<void> {
@@ -105,8 +147,23 @@ export class AttemptRecorder {
   }
 
   /** Removes the row of a call that did not go out after all (the breaker or a pause said no). */
-  async takeBack(tenantId: string, id: string): Promise<void> {
-    await this.scope.repository(AttemptEntity, tenantId).delete({ id, outcome: IN_FLIGHT });
+  async takeBack(attempt: StartedAttempt): Promise<void> {
+    await attempt.stored;
+    await this.scope.repository(AttemptEntity, attempt.tenantId).delete({ id: attempt.id, outcome: IN_FLIGHT });
+  }
+
+  /**
+   * A row whose INSERT failed after it was sent is written once more: its call may be on the wire.
+   * Postgres may have committed the first one after all (the connection broke on the answer).
+   */
+  private async storeAgain(row: AttemptEntity, error: unknown): Promise<void> {
+    this.logger.warn(`Writing an attempt row again after: ${(error as Error).message}`);
+    const { tenantId, ...rest } = row;
+    try {
+      await this.scope.repository(AttemptEntity, tenantId).insertEach([rest]);
+    } catch (again) {
+      if ((again as { code?: string }).code !== UNIQUE_VIOLATION) throw again;
+    }
   }
 
   /** A price lookup that fails never loses the attempt: it is recorded at cost 0 and logged. */
@@ -135,6 +192,8 @@ export const ATTEMPT_COMPLETION_COLUMNS = [
 ] as const satisfies readonly (keyof AttemptEntity)[];
 
 export type AttemptCompletion = Pick<AttemptEntity, 'id' | 'tenantId' | (typeof ATTEMPT_COMPLETION_COLUMNS)[number]>;
+
+const UNIQUE_VIOLATION = '23505';
 
 const tenantOf = <R extends { tenantId: string }>(row: R) => row.tenantId;
 

@@ -6,6 +6,7 @@ export {
   type AttemptCompletion,
   type AttemptEnd,
   type AttemptStart,
+  type StartedAttempt,
 } from './attempt-recorder';
 export { emptyUsage, UsageSummaries, type UsageSummary } from './usage-summary';
 export { PlatformBudget } from './platform-budget';

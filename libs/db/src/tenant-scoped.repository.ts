@@ -71,26 +71,22 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
 
   /**
    * Inserts many rows stamped with this tenant's id in one statement, without reading them back
-   * (cheaper than `insert` on hot paths). Every row must give the same properties.
+   * (cheaper than `insert` on hot paths). Every row must give the same properties. `onSent` is
+   * called once the statement is on its way to Postgres, before it is answered.
    */
-  async insertEach(rows: Partial<Omit<E, 'tenantId'>>[]): Promise<void> {
+  async insertEach(rows: Partial<Omit<E, 'tenantId'>>[], onSent?: () => void): Promise<void> {
     if (rows.length === 0) return;
     const properties = [...Object.keys(rows[0]), 'tenantId'];
     const stamped = rows.map((row) => ({ ...row, tenantId: this.tenantId }));
     const columns = this.columnList(properties);
     if (stamped.length === 1) {
-      // A lone row (the latency path) is a plain statement, prepared once per connection.
       const placeholders = properties.map((_, i) => `$${i + 1}`).join(', ');
-      await this.lone(
-        `INSERT INTO "${this.table}" (${columns}) VALUES (${placeholders})`,
-        this.parameters(stamped[0], properties),
-      );
+      const sql = `INSERT INTO "${this.table}" (${columns}) VALUES (${placeholders})`;
+      await this.direct(sql, this.parameters(stamped[0], properties), onSent);
       return;
     }
-    await this.repository.query(
-      `INSERT INTO "${this.table}" (${columns}) SELECT ${columns} FROM ${this.recordsetOf('$1')}`,
-      [this.recordsetJson(stamped, properties)],
-    );
+    const sql = `INSERT INTO "${this.table}" (${columns}) SELECT ${columns} FROM ${this.recordsetOf('$1')}`;
+    await this.direct(sql, [this.recordsetJson(stamped, properties)], onSent);
   }
 
   /**
@@ -112,7 +108,7 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
       // so that no index can serve it: the generic plan then always finds the row by primary key
       // (with `tenant_id = $1` it may walk the tenant's index when planned before any ANALYZE).
       const assignments = set.map((property, i) => `"${this.column(property)}" = $${i + 3}`);
-      const updated = await this.lone(
+      const updated = await this.direct(
         `UPDATE "${this.table}" t SET ${assignments.join(', ')}
           WHERE t.id = $2 AND (t.tenant_id = $1) IS TRUE AND (${condition}) RETURNING t.id`,
         [this.tenantId, rows[0].id, ...this.parameters(rows[0], set)],
@@ -149,20 +145,32 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
   }
 
   /**
-   * Runs a one-row statement of the latency path and returns its rows. Outside a transaction it
-   * goes straight to the pool, skipping TypeORM's query runner, as a named statement: parsed and
-   * planned once per connection. Inside a transaction it runs on the transaction's own connection.
+   * Runs a statement of the latency path and returns its rows. Outside a transaction it goes
+   * straight to a pooled connection, skipping TypeORM's query runner, as a named statement: parsed
+   * and planned once per connection; `onSent` is called once it is written to the connection.
+   * Inside a transaction it runs on the transaction's own connection (`onSent` with the answer).
    */
-  private async lone(sql: string, parameters: unknown[]): Promise<Record<string, unknown>[]> {
+  private async direct(sql: string, parameters: unknown[], onSent?: () => void): Promise<Record<string, unknown>[]> {
     const { manager } = this.repository;
     if (manager.queryRunner) {
       const result: unknown = await this.repository.query(sql, parameters);
+      onSent?.();
       // TypeORM answers an UPDATE … RETURNING with [rows, count], an INSERT with its rows.
       return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
     }
     const pool = (manager.connection.driver as PostgresDriver).master as Pool;
-    const name = statementName(sql);
-    return (await pool.query({ name, text: sql, values: parameters })).rows;
+    const client = await pool.connect();
+    try {
+      // An idle pooled client writes the statement to its socket within this call.
+      const answer = client.query({ name: statementName(sql), text: sql, values: parameters });
+      onSent?.();
+      const { rows } = await answer;
+      client.release();
+      return rows;
+    } catch (error) {
+      client.release(error as Error); // as pool.query does: a client whose statement failed is not reused
+      throw error;
+    }
   }
 
   /**

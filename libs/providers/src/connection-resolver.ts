@@ -48,6 +48,9 @@ export class ConnectionResolver {
     ),
   );
 
+  // The jobs that share one read of a row share its opened secrets too; they go with the read.
+  private readonly opened = new WeakMap<ProviderConnectionEntity, ResolvedConnection>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly secrets: ConnectionSecrets,
@@ -99,14 +102,19 @@ export class ConnectionResolver {
   }
 
   open(entity: ProviderConnectionEntity): ResolvedConnection {
-    const fields = this.secrets.open(entity.id, entity.secretCiphertext);
-    return {
-      id: entity.id,
-      kind: entity.kind as ProviderKind,
-      settings: entity.settings,
-      baseUrl: fields.base_url,
-      secret: ConnectionSecrets.toAdapterSecret(entity.kind, entity.settings, fields),
-    };
+    let opened = this.opened.get(entity);
+    if (!opened) {
+      const fields = this.secrets.open(entity.id, entity.secretCiphertext);
+      opened = {
+        id: entity.id,
+        kind: entity.kind as ProviderKind,
+        settings: entity.settings,
+        baseUrl: fields.base_url,
+        secret: ConnectionSecrets.toAdapterSecret(entity.kind, entity.settings, fields),
+      };
+      this.opened.set(entity, opened);
+    }
+    return opened;
   }
 
   /** A 401/403 from the provider: routing skips the connection until a new key is set and tested. */

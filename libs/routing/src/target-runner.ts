@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { AttemptRecorder, type AttemptCompletion, type AttemptEnd } from '@conduit/accounting';
+import { AttemptRecorder, type AttemptCompletion, type AttemptEnd, type StartedAttempt } from '@conduit/accounting';
 import { AppConfig } from '@conduit/config';
 import { metrics } from '@conduit/observability';
 import type { ConnectionLimits, RoutingTarget } from '@conduit/db';
@@ -53,8 +53,8 @@ type ProviderCallOutcome = Exclude<TargetOutcome, { skipped: string }> & { spent
 /**
  * Calls one target of a policy: through its circuit breaker and provider limits, retried with
  * backoff on retryable failures, with one repair try for an answer that does not fit the task.
- * Every call on the wire is an attempt row, written before the call and completed after: a failed
- * call at once, the call that answered by whoever stores the answer (`TargetOutcome.attempt`).
+ * Every call on the wire is an attempt row, sent to Postgres before the call and completed after:
+ * a failed call at once, the call that answered by whoever stores the answer (`TargetOutcome.attempt`).
  */
 @Injectable()
 export class TargetRunner {
@@ -100,11 +100,10 @@ export class TargetRunner {
     // the row is taken back if the call does not go out after all.
     const early = hasActiveLimits(call.limits)
       ? undefined
-      : { reservation: this.reserve(call, timeoutMs), attemptId: this.startAttempt(call, callNumber) };
+      : { reservation: this.reserve(call, timeoutMs), attempt: this.startAttempt(call, callNumber) };
     early?.reservation.catch(() => undefined); // awaited below, unless moot: the breaker said no
-    early?.attemptId.catch(() => undefined); // awaited below on every path
     const takeBackAttempt = async () => {
-      if (early) await this.attempts.takeBack(call.job.tenantId, await early.attemptId);
+      if (early) await this.attempts.takeBack(early.attempt);
     };
 
     const admission = await this.breaker.admit(breakerTarget).catch(async (error: unknown) => {
@@ -125,8 +124,10 @@ export class TargetRunner {
 
     let spentTokens = 0;
     try {
-      const attemptId = await (early?.attemptId ?? this.startAttempt(call, callNumber));
-      const outcome = await this.callProvider(call, callNumber, timeoutMs, attemptId);
+      const attempt = early?.attempt ?? this.startAttempt(call, callNumber);
+      // The call goes out once its row is on its way to Postgres; it is stored before it is completed.
+      await attempt.sent;
+      const outcome = await this.callProvider(call, callNumber, timeoutMs, attempt);
       spentTokens = outcome.spentTokens;
       if (outcome.ok) {
         await this.breaker.recordSuccess(breakerTarget, admission);
@@ -146,8 +147,8 @@ export class TargetRunner {
     }
   }
 
-  /** The attempt row of a call about to go out; its id finishes it. */
-  private startAttempt({ job, connection, target, targetIndex }: TargetCall, callNumber: number): Promise<string> {
+  /** The attempt row of a call about to go out, on its way to Postgres. */
+  private startAttempt({ job, connection, target, targetIndex }: TargetCall, callNumber: number): StartedAttempt {
     return this.attempts.start({
       tenantId: job.tenantId,
       batchId: job.batchId,
@@ -181,7 +182,7 @@ export class TargetRunner {
     call: TargetCall,
     callNumber: number,
     timeoutMs: number,
-    attemptId: string,
+    attempt: StartedAttempt,
   ): Promise<ProviderCallOutcome> {
     const { job, target, connection, adapter, request } = call;
     const started = performance.now();
@@ -202,7 +203,7 @@ export class TargetRunner {
       };
     };
 
-    let completion: CompletionResult;
+    let completion: CompletionResult | ProviderError;
     // Not AbortSignal.timeout: its timer would outlive the call by the whole timeout, one per call.
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new DOMException('the call timed out', 'TimeoutError')), timeoutMs);
@@ -215,21 +216,34 @@ export class TargetRunner {
     } catch (error) {
       // Anything but a classified provider failure is a bug in our code: let it fail the job loudly.
       if (!(error instanceof ProviderError)) throw error;
-      await this.attempts.finish(job.tenantId, attemptId, ended(error.errorClass, error, error.httpStatus));
-      return { ok: false, failure: error, spentTokens: tokensOf(error.usage) };
+      completion = error;
     } finally {
       clearTimeout(timer);
     }
+    // The row is stored (or written again, if Postgres refused it) before it is completed.
+    await attempt.stored;
 
+    if (completion instanceof ProviderError) {
+      const end = ended(completion.errorClass, completion, completion.httpStatus);
+      await this.attempts.finish(job.tenantId, attempt.id, end);
+      return { ok: false, failure: completion, spentTokens: tokensOf(completion.usage) };
+    }
     const spentTokens = tokensOf(completion.usage);
     const judged = judgeAnswer(job, completion);
     if (judged instanceof ProviderError) {
-      await this.attempts.finish(job.tenantId, attemptId, ended(judged.errorClass, completion));
+      await this.attempts.finish(job.tenantId, attempt.id, ended(judged.errorClass, completion));
       return { ok: false, failure: judged, answer: completion.text.slice(0, REPAIR_QUOTE_LIMIT), spentTokens };
     }
     // The item's result and this completion are written by one statement (`ItemRuns.finish`).
-    const attempt = await this.attempts.completion(job.tenantId, attemptId, ended('success', completion));
-    return { ok: true, result: judged.result, connectionId: connection.id, model: target.model, attempt, spentTokens };
+    const completed = await this.attempts.completion(job.tenantId, attempt.id, ended('success', completion));
+    return {
+      ok: true,
+      result: judged.result,
+      connectionId: connection.id,
+      model: target.model,
+      attempt: completed,
+      spentTokens,
+    };
   }
 }
 

@@ -1,0 +1,88 @@
+import { DataSource } from 'typeorm';
+import { FakeOpenAIServer } from './fakes';
+import { ApiClient } from './support/api-client';
+import { allowLoopbackEgress } from './support/loopback-egress';
+import { startSystem, type TestSystem } from './support/test-system';
+
+const USAGE = { prompt_tokens: 30, completion_tokens: 6, total_tokens: 36 };
+
+// The worker sends a call once its attempt row's INSERT is on its way to Postgres, without waiting
+// for the answer. These tests make Postgres refuse that INSERT and check the call is still accounted.
+describe('attempt rows when Postgres refuses the first write', () => {
+  let system: TestSystem;
+  let db: DataSource;
+  let restoreEgress: () => void;
+  let fake: FakeOpenAIServer;
+  let closeFake: () => Promise<void>;
+
+  beforeAll(async () => {
+    restoreEgress = allowLoopbackEgress();
+    fake = new FakeOpenAIServer({ flavour: 'compatible', apiKey: 'sk-attempt-rows', usage: USAGE });
+    ({ close: closeFake } = await fake.start());
+    system = await startSystem();
+    db = system.api.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await system.close();
+    await closeFake();
+    restoreEgress();
+  });
+
+  /** Fails the tenant's first `failures` attempt INSERTs (a sequence: its count survives the rollback). */
+  async function refuseAttemptInserts(tenantId: string, failures: number): Promise<() => Promise<void>> {
+    const name = `refuse_attempts_${tenantId.replace(/-/g, '')}`;
+    await db.query(`CREATE SEQUENCE ${name}`);
+    await db.query(`
+      CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.tenant_id = '${tenantId}' AND nextval('${name}') <= ${failures} THEN
+          RAISE EXCEPTION 'refused by the test';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await db.query(`CREATE TRIGGER ${name} BEFORE INSERT ON attempts FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+    return async () => {
+      await db.query(`DROP TRIGGER ${name} ON attempts`);
+      await db.query(`DROP FUNCTION ${name}()`);
+      await db.query(`DROP SEQUENCE ${name}`);
+    };
+  }
+
+  it('writes the row again after the call, with the call’s usage, when the first INSERT fails', async () => {
+    const tenant = await ApiClient.newTenant(system.http);
+    const connection = (
+      await tenant
+        .post('/v1/connections', {
+          name: 'fake',
+          kind: 'openai_compatible',
+          base_url: `${fake.url}/v1`,
+          api_key: 'sk-attempt-rows',
+        })
+        .expect(201)
+    ).body.id;
+    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
+    const restore = await refuseAttemptInserts(tenant.tenantId, 1);
+    try {
+      const callsBefore = fake.requests.filter((r) => r.method === 'POST').length;
+      const { id } = await tenant.submit([
+        { custom_id: 'doc', task: 'summarization', input: { text: 'The report is short.' } },
+      ]);
+      const batch = await tenant.waitForBatch(id);
+
+      expect(batch.counts).toMatchObject({ succeeded: 1, failed: 0 });
+      // The call went out once, although its row's first INSERT was refused…
+      expect(fake.requests.filter((r) => r.method === 'POST').length - callsBefore).toBe(1);
+      // …and it is accounted for: one row, completed with the provider's usage.
+      const rows = await db.query(`SELECT outcome, input_tokens, output_tokens FROM attempts WHERE tenant_id = $1`, [
+        tenant.tenantId,
+      ]);
+      expect(rows).toEqual([
+        { outcome: 'success', input_tokens: USAGE.prompt_tokens, output_tokens: USAGE.completion_tokens },
+      ]);
+      expect(batch.usage.input_tokens).toBe(USAGE.prompt_tokens);
+    } finally {
+      await restore();
+    }
+  });
+});
