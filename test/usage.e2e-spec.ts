@@ -1,3 +1,4 @@
+import { PriceTable } from '@conduit/accounting';
 import { DataSource } from 'typeorm';
 import { ApiClient } from './support/api-client';
 import { startSystem, type TestSystem } from './support/test-system';
@@ -129,6 +130,9 @@ describe('usage and cost: GET /v1/usage and per-connection prices', () => {
     await price(tenantA, a2, 'mock-1', 3, 20);
     await price(tenantA, a2, 'mock-big', 5, 7);
     await price(tenantB, b1, 'mock-1', 1000, 1000);
+    // The worker reads prices through its own cache (PRICE_CACHE_MS): a job an earlier test file left
+    // in the shared queue may have filled it before these prices were set.
+    system.worker.get(PriceTable).invalidate();
 
     await tenantA.route('extraction', [{ connection_id: a1 }]);
     await tenantA.route('classification', [{ connection_id: a2 }]);

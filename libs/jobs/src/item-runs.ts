@@ -26,12 +26,13 @@ export class ItemRuns {
     perGroup(tenantOf, async (tenantId, refs) => {
       const items = this.scope.repository(ItemEntity, tenantId);
       // `running` stays claimable: a worker that crashed mid-call leaves it so, and its job is retried.
+      // `id = ANY(:ids)` outside the locking subquery too: the planner then probes the primary key
+      // for the rows to update instead of scanning the tenant's open items to join them.
       const claimed = await items.updateReturning(
         items
           .updateQuery({ status: 'running', startedAt: () => 'now()' })
-          .andWhere(items.inIdOrder(`id = ANY(:ids) AND status IN ('queued', 'running')`), {
-            ids: refs.map((ref) => ref.itemId),
-          })
+          .andWhere('id = ANY(:ids)', { ids: refs.map((ref) => ref.itemId) })
+          .andWhere(items.inIdOrder(`id = ANY(:ids) AND status IN ('queued', 'running')`))
           .andWhere(`status IN ('queued', 'running')`),
       );
       const byId = new Map(claimed.map((row) => [row.id, row]));
