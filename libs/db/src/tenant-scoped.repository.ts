@@ -136,14 +136,12 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
   /**
    * `UPDATE … FROM` a recordset (alias `v`) of this tenant's rows, `$1` being the tenant id.
    * `t.id = ANY(ids)` lets the planner probe the primary key: joined with the recordset alone it
-   * scans the tenant's rows whenever it has no statistics telling it the table is large. The
-   * tenant condition is one no index can serve (see `updateEach`): with statistics older than the
-   * tenant's rows it would walk the tenant's index instead, reading every row of the tenant.
+   * scans the tenant's rows whenever it has no statistics telling it the table is large.
    */
   private updateFromRecordset(set: string[], condition: string, recordset: string, ids: string): string {
     const assignments = set.map((property) => `"${this.column(property)}" = v."${this.column(property)}"`);
     return `UPDATE "${this.table}" t SET ${assignments.join(', ')} FROM ${this.recordsetOf(recordset)} v
-      WHERE (t.tenant_id = $1) IS TRUE AND t.id = ANY(${ids}::uuid[]) AND t.id = v.id AND (${condition})`;
+      WHERE t.tenant_id = $1 AND t.id = ANY(${ids}::uuid[]) AND t.id = v.id AND (${condition})`;
   }
 
   /**
