@@ -51,16 +51,7 @@ describe('attempt rows when Postgres refuses the first write', () => {
 
   it('writes the row again after the call, with the call’s usage, when the first INSERT fails', async () => {
     const tenant = await ApiClient.newTenant(system.http);
-    const connection = (
-      await tenant
-        .post('/v1/connections', {
-          name: 'fake',
-          kind: 'openai_compatible',
-          base_url: `${fake.url}/v1`,
-          api_key: 'sk-attempt-rows',
-        })
-        .expect(201)
-    ).body.id;
+    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-attempt-rows');
     await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
     const restore = await refuseAttemptInserts(tenant.tenantId, 1);
     try {

@@ -84,17 +84,7 @@ describe('provider limits', () => {
   });
 
   const connect = async (tenant: ApiClient, limits: object) => {
-    const id = (
-      await tenant
-        .post('/v1/connections', {
-          name: `fake-${Math.random()}`,
-          kind: 'openai_compatible',
-          base_url: `${fake.url}/v1`,
-          api_key: 'sk-limits',
-          limits,
-        })
-        .expect(201)
-    ).body.id;
+    const id = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-limits', { limits });
     await tenant.route('summarization', [{ connection_id: id, model: 'fake-model' }]);
   };
 

@@ -31,16 +31,7 @@ describe('kill -9 of a worker in the middle of a batch', () => {
 
   it('ends every item in a terminal state exactly once, with every call on the wire accounted for', async () => {
     const tenant = await ApiClient.newTenant(system.http);
-    const connection = (
-      await tenant
-        .post('/v1/connections', {
-          name: 'fake',
-          kind: 'openai_compatible',
-          base_url: `${fake.url}/v1`,
-          api_key: 'sk-crash-test',
-        })
-        .expect(201)
-    ).body.id;
+    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-crash-test');
     await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
     const items = Array.from({ length: ITEMS }, (_, i) => ({
       custom_id: `doc-${i}`,

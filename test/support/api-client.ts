@@ -69,6 +69,13 @@ export class ApiClient {
     return response.body.id as string;
   }
 
+  /** An `openai_compatible` connection to a local fake at `baseUrl` (…/v1); `extra`: limits and the like. */
+  async compatibleConnection(baseUrl: string, apiKey: string, extra: Record<string, unknown> = {}) {
+    const body = { name: `fake-${Math.random().toString(36).slice(2, 8)}`, kind: 'openai_compatible', ...extra };
+    const response = await this.post('/v1/connections', { ...body, base_url: baseUrl, api_key: apiKey }).expect(201);
+    return response.body.id as string;
+  }
+
   async route(task: string, targets: { connection_id: string; model?: string; [key: string]: unknown }[]) {
     const body = { targets: targets.map((t) => ({ model: 'mock-1', ...t })) };
     return (await this.put(`/v1/routing/${task}`, body).expect(200)).body;
