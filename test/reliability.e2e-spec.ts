@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from './support/api-client';
 import { startSystem, type TestSystem } from './support/test-system';
 
@@ -70,6 +71,30 @@ describe('retries and failover', () => {
       // Two calls to the broken target (1 + 1 retry), then one to the healthy one.
       expect(item).toMatchObject({ status: 'succeeded', attempts: 3, connection_id: healthy, model: 'mock-backup' });
     }
+  });
+
+  it('reads a failover target’s connection when it gets there, not when the item started', async () => {
+    const tenant = await ApiClient.newTenant(system.http);
+    const slow = await tenant.mockConnection({ latency_ms: 1_500, fail_rate: 1, fail_with: 'server_error' });
+    const spare = await tenant.mockConnection();
+    await tenant.route('summarization', [
+      { connection_id: slow, model: 'mock-primary', max_retries: 0 },
+      { connection_id: spare, model: 'mock-spare', max_retries: 0 },
+    ]);
+
+    const { id } = await tenant.submit(summaries(1));
+    // While the first target's call is on its way, the spare connection is changed to fail every call.
+    const deadline = Date.now() + 5_000;
+    while ((await tenant.items(id))[0].status !== 'running' && Date.now() < deadline) await sleep(20);
+    await sleep(300);
+    await tenant
+      .patch(`/v1/connections/${spare}`, { settings: { fail_rate: 1, fail_with: 'server_error' } })
+      .expect(200);
+
+    await tenant.waitForBatch(id);
+    // Called with the settings it had when the item started, the spare would have answered.
+    const [item] = await tenant.items(id);
+    expect(item).toMatchObject({ status: 'failed', attempts: 2, error: { code: 'server_error' } });
   });
 
   it('repairs an answer that does not fit the task once on the same target', async () => {
