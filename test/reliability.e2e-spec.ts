@@ -97,6 +97,20 @@ describe('retries and failover', () => {
     expect(item).toMatchObject({ status: 'failed', attempts: 2, error: { code: 'server_error' } });
   });
 
+  it('lets go of a call’s timeout timer when the call ends, not when the timeout would have passed', async () => {
+    const tenant = await ApiClient.newTenant(system.http);
+    const connection = await tenant.mockConnection();
+    await tenant.route('summarization', [{ connection_id: connection, timeout_ms: 600_000 }]);
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+
+    const before = timers();
+    const { id } = await tenant.submit(summaries(40));
+    expect((await tenant.waitForBatch(id)).counts.succeeded).toBe(40);
+    await sleep(200); // the worker's own short timers (job locks, feeds) settle
+    // Forty calls with a ten-minute timeout: a timer kept until the timeout would be one per call.
+    expect(timers() - before).toBeLessThan(10);
+  });
+
   it('repairs an answer that does not fit the task once on the same target', async () => {
     const tenant = await ApiClient.newTenant(system.http);
     const sloppy = await tenant.mockConnection({ fail_first: 1, fail_with: 'invalid_output' });
