@@ -7,7 +7,7 @@ import { startSystem, type TestSystem } from './support/test-system';
 const USAGE = { prompt_tokens: 30, completion_tokens: 6, total_tokens: 36 };
 
 // The worker sends a call once its attempt row's INSERT is on its way to Postgres, without waiting
-// for the answer. These tests make Postgres refuse that INSERT and check the call is still accounted.
+// for the answer. Here Postgres refuses that INSERT, and the call must still be accounted for.
 describe('attempt rows when Postgres refuses the first write', () => {
   let system: TestSystem;
   let db: DataSource;
@@ -49,7 +49,7 @@ describe('attempt rows when Postgres refuses the first write', () => {
     };
   }
 
-  it('writes the row again after the call, with the call’s usage, when the first INSERT fails', async () => {
+  it('writes the row again when Postgres refuses its first INSERT, and completes it with the call’s usage', async () => {
     const tenant = await ApiClient.newTenant(system.http);
     const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-attempt-rows');
     await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
