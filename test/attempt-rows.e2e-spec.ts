@@ -7,8 +7,9 @@ import { startSystem, type TestSystem } from './support/test-system';
 const USAGE = { prompt_tokens: 30, completion_tokens: 6, total_tokens: 36 };
 
 // The worker sends a call once its attempt row's INSERT is on its way to Postgres, without waiting
-// for the answer. Here Postgres refuses that INSERT, and the call must still be accounted for.
-describe('attempt rows when Postgres refuses the first write', () => {
+// for the answer, and writes the answering call's completion in the statement that stores the
+// item's result. Here Postgres refuses one of those writes, and the call must still be accounted for.
+describe('attempt rows when Postgres refuses a write', () => {
   let system: TestSystem;
   let db: DataSource;
   let restoreEgress: () => void;
@@ -29,8 +30,12 @@ describe('attempt rows when Postgres refuses the first write', () => {
     restoreEgress();
   });
 
-  /** Fails the tenant's first `failures` attempt INSERTs (a sequence: its count survives the rollback). */
-  async function refuseAttemptInserts(tenantId: string, failures: number): Promise<() => Promise<void>> {
+  /** Fails the tenant's first `failures` attempt INSERTs or UPDATEs (a sequence: its count survives the rollback). */
+  async function refuseAttemptWrites(
+    tenantId: string,
+    write: 'INSERT' | 'UPDATE',
+    failures: number,
+  ): Promise<() => Promise<void>> {
     const name = `refuse_attempts_${tenantId.replace(/-/g, '')}`;
     await db.query(`CREATE SEQUENCE ${name}`);
     await db.query(`
@@ -41,7 +46,7 @@ describe('attempt rows when Postgres refuses the first write', () => {
         END IF;
         RETURN NEW;
       END $$`);
-    await db.query(`CREATE TRIGGER ${name} BEFORE INSERT ON attempts FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+    await db.query(`CREATE TRIGGER ${name} BEFORE ${write} ON attempts FOR EACH ROW EXECUTE FUNCTION ${name}()`);
     return async () => {
       await db.query(`DROP TRIGGER ${name} ON attempts`);
       await db.query(`DROP FUNCTION ${name}()`);
@@ -53,7 +58,7 @@ describe('attempt rows when Postgres refuses the first write', () => {
     const tenant = await ApiClient.newTenant(system.http);
     const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-attempt-rows');
     await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
-    const restore = await refuseAttemptInserts(tenant.tenantId, 1);
+    const restore = await refuseAttemptWrites(tenant.tenantId, 'INSERT', 1);
     try {
       const callsBefore = fake.requests.filter((r) => r.method === 'POST').length;
       const { id } = await tenant.submit([
@@ -71,6 +76,36 @@ describe('attempt rows when Postgres refuses the first write', () => {
       expect(rows).toEqual([
         { outcome: 'success', input_tokens: USAGE.prompt_tokens, output_tokens: USAGE.completion_tokens },
       ]);
+      expect(batch.usage.input_tokens).toBe(USAGE.prompt_tokens);
+    } finally {
+      await restore();
+    }
+  });
+
+  it('stores an item’s result only with its answering call’s usage: a refused completion leaves neither', async () => {
+    const tenant = await ApiClient.newTenant(system.http);
+    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-attempt-rows');
+    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
+    // The first completion is refused, and with it the whole statement that would store the result.
+    const restore = await refuseAttemptWrites(tenant.tenantId, 'UPDATE', 1);
+    try {
+      const { id } = await tenant.submit([
+        { custom_id: 'doc', task: 'summarization', input: { text: 'The report is short.' } },
+      ]);
+      const batch = await tenant.waitForBatch(id);
+
+      // The job ran again (BullMQ's retry) and its second call's result was stored with its usage.
+      expect(batch.counts).toMatchObject({ succeeded: 1, failed: 0 });
+      const rows = await db.query(`SELECT outcome, input_tokens FROM attempts WHERE tenant_id = $1 ORDER BY outcome`, [
+        tenant.tenantId,
+      ]);
+      // The first call is still on record, as cut off: its answer was never stored.
+      expect(rows).toEqual([
+        { outcome: 'in_flight', input_tokens: 0 },
+        { outcome: 'success', input_tokens: USAGE.prompt_tokens },
+      ]);
+      const [item] = await tenant.items(id);
+      expect(item).toMatchObject({ status: 'succeeded', attempts: 2 });
       expect(batch.usage.input_tokens).toBe(USAGE.prompt_tokens);
     } finally {
       await restore();
