@@ -108,6 +108,15 @@ describe('CircuitBreaker (real Redis)', () => {
     expect(await breaker.peek(target)).toEqual({ state: 'closed', failures: 2 });
   });
 
+  it('asks Redis once for the calls to one target that start in the same turn', async () => {
+    const sent = jest.spyOn(clients[0], 'sendCommand');
+    const answers = await Promise.all(Array.from({ length: 10 }, () => breaker.admit(target)));
+    expect(answers).toEqual(Array(10).fill({ allowed: true, probe: false, clean: true }));
+    // Distinct commands: one queued before the connection is up is handed to sendCommand again.
+    const scripts = new Set(sent.mock.calls.map(([command]) => command).filter((c) => c.name.startsWith('eval')));
+    expect(scripts.size).toBe(1);
+  });
+
   it('admits exactly one probe after the cooldown, out of 20 concurrent callers on two workers', async () => {
     await openAndWaitForCooldown();
     expect(await breaker.peek(target)).toEqual({ state: 'half_open', failures: 3 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { perGroup, tickBatcher } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { ProviderErrorClass } from '@conduit/providers';
 import { REDIS, RedisKeys } from '@conduit/redis';
@@ -118,6 +119,13 @@ const STATES: readonly BreakerState[] = ['closed', 'open', 'half_open'];
  */
 @Injectable()
 export class CircuitBreaker {
+  // Calls to one target that start together are admitted together: one script run, one verdict.
+  private readonly admissions = tickBatcher<BreakerTarget, BreakerAdmission>(
+    perGroup(
+      (target) => this.stateKey(target),
+      async (_, targets) => admitted(targets.length, await this.admitOnce(targets[0]), this.settings().cooldownMs),
+    ),
+  );
   private readonly admitScript: Script;
   private readonly failureScript: Script;
   private readonly successScript: Script;
@@ -134,8 +142,16 @@ export class CircuitBreaker {
     this.peekScript = defineScript(redis, 'conduitBreakerPeek', PEEK_LUA, 2);
   }
 
-  /** May this target be called now? In half-open, only the one caller that gets `probe: true`. */
-  async admit(target: BreakerTarget): Promise<BreakerAdmission> {
+  /**
+   * May this target be called now? In half-open, only the one caller that gets `probe: true`.
+   * Admissions of one target in one event-loop turn share a single look at its state: closed or
+   * open for all of them, and in half-open the first is the probe and the others wait for it.
+   */
+  admit(target: BreakerTarget): Promise<BreakerAdmission> {
+    return this.admissions.load(target);
+  }
+
+  private async admitOnce(target: BreakerTarget): Promise<BreakerAdmission> {
     const { cooldownMs } = this.settings();
     // The probe's lease: if its worker dies without reporting, another caller may probe after it.
     const [code, ms] = (await this.admitScript(
@@ -146,11 +162,7 @@ export class CircuitBreaker {
     )) as [number, number];
     if (code === 0) return { allowed: true, probe: false, clean: ms === 0 };
     if (code === 1) return { allowed: true, probe: true, clean: false };
-    const reason =
-      code === 2
-        ? `circuit breaker open after repeated failures, for another ${ms} ms`
-        : 'circuit breaker half-open: a probe call is testing the target';
-    return { allowed: false, reason, retryInMs: ms };
+    return { allowed: false, reason: code === 2 ? openReason(ms) : HALF_OPEN_REASON, retryInMs: ms };
   }
 
   /**
@@ -212,6 +224,20 @@ export class CircuitBreaker {
   private failuresKey(target: BreakerTarget): string {
     return this.keys.key('breaker', target.connectionId, target.model, 'failures');
   }
+}
+
+const HALF_OPEN_REASON = 'circuit breaker half-open: a probe call is testing the target';
+
+const openReason = (ms: number) => `circuit breaker open after repeated failures, for another ${ms} ms`;
+
+/**
+ * One verdict for `count` callers: a probe goes to the first only; the others wait for its
+ * outcome, at most for the probe's lease (`leaseMs`), as if they had asked just after it.
+ */
+function admitted(count: number, verdict: BreakerAdmission, leaseMs: number): BreakerAdmission[] {
+  if (!(verdict.allowed && verdict.probe)) return new Array<BreakerAdmission>(count).fill(verdict);
+  const waiting: BreakerAdmission = { allowed: false, reason: HALF_OPEN_REASON, retryInMs: leaseMs };
+  return [verdict, ...new Array<BreakerAdmission>(count - 1).fill(waiting)];
 }
 
 /** ioredis sends EVALSHA and falls back to EVAL once if Redis lost its script cache. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { perGroup, tickBatcher } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import type { ConnectionLimits } from '@conduit/db';
 import { REDIS, RedisKeys } from '@conduit/redis';
@@ -171,6 +172,16 @@ interface ActiveLimits {
  */
 @Injectable()
 export class ProviderLimiter {
+  // Without limits a call only checks the connection's pause: the calls of one turn share one read.
+  private readonly pauseReads = tickBatcher<string, number>(
+    perGroup(
+      (connectionId) => connectionId,
+      async (connectionId, callers) => {
+        const pausedForMs = await this.redis.pttl(this.key(connectionId, 'pause'));
+        return callers.map(() => pausedForMs);
+      },
+    ),
+  );
   private readonly acquireScript: Script;
   private readonly settleScript: Script;
   private readonly pauseScript: Script;
@@ -195,7 +206,7 @@ export class ProviderLimiter {
     const active = activeLimits(limits);
     const id = randomUUID();
     if (!active) {
-      const pausedForMs = await this.redis.pttl(this.key(connectionId, 'pause'));
+      const pausedForMs = await this.pauseReads.load(connectionId);
       if (pausedForMs > 0) return { ok: false, retryInMs: pausedForMs, reason: pauseReason(pausedForMs) };
       return { ok: true, reservation: { id, connectionId, tokens: 0, tpm: 0, leased: false } };
     }
