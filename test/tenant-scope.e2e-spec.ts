@@ -77,4 +77,13 @@ describe("TenantScopedRepository.updateEach never writes another tenant's rows",
     await expect(write).rejects.toThrow('same tenant');
     expect(await stored()).toEqual({ items, attempts });
   });
+
+  it('returns the rows an update changed as TypeORM itself reads them', async () => {
+    const mine = scope.repository(ItemEntity, ownerId);
+    const [changed] = await mine.updateReturning(
+      mine.updateQuery({ policyVersion: items[0].policy_version }).andWhere('id = :id', { id: items[0].id }),
+    );
+    expect(changed).toBeInstanceOf(ItemEntity);
+    expect(changed).toEqual(await mine.findOne({ id: items[0].id }));
+  });
 });

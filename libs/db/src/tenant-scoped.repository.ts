@@ -236,24 +236,28 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
     });
   }
 
+  // A plain loop, not Object.fromEntries: this runs for every row the worker writes.
   private recordsetJson(rows: Record<string, unknown>[], properties: string[]): string {
     const columns = properties.map((property) => this.column(property));
-    return JSON.stringify(
-      rows.map((row) => Object.fromEntries(properties.map((property, i) => [columns[i], row[property]]))),
-    );
+    const records = rows.map((row) => {
+      const record: Record<string, unknown> = {};
+      for (let i = 0; i < properties.length; i++) record[columns[i]] = row[properties[i]];
+      return record;
+    });
+    return JSON.stringify(records);
   }
 
+  // RETURNING * gives column names; map them back to property names. What `repository.create`
+  // would make of them (no column of ours has a transformer), without its per-row metadata walk.
   private entitiesOf(returned: unknown): E[] {
-    return (returned as Record<string, unknown>[]).map((raw) => this.repository.create(this.fromRaw(raw)));
-  }
-
-  // RETURNING * gives column names; map them back to property names.
-  private fromRaw(raw: Record<string, unknown>): E {
-    const entity: Record<string, unknown> = {};
-    for (const column of this.repository.metadata.columns) {
-      if (column.databaseName in raw) entity[column.propertyName] = raw[column.databaseName];
-    }
-    return entity as E;
+    const { metadata } = this.repository;
+    return (returned as Record<string, unknown>[]).map((raw) => {
+      const entity = metadata.create() as Record<string, unknown>;
+      for (const column of metadata.columns) {
+        if (column.databaseName in raw) entity[column.propertyName] = raw[column.databaseName];
+      }
+      return entity as E;
+    });
   }
 }
 
