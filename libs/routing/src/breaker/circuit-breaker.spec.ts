@@ -108,7 +108,7 @@ describe('CircuitBreaker (real Redis)', () => {
     expect(await breaker.peek(target)).toEqual({ state: 'closed', failures: 2 });
   });
 
-  it('asks Redis once for the calls to one target that start in the same turn', async () => {
+  it('asks Redis once for the calls to one target that start while its state is being read', async () => {
     const sent = jest.spyOn(clients[0], 'sendCommand');
     const answers = await Promise.all(Array.from({ length: 10 }, () => breaker.admit(target)));
     expect(answers).toEqual(Array(10).fill({ allowed: true, probe: false, clean: true }));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { perGroup, tickBatcher } from '@conduit/common';
+import { singleFlight } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { ProviderErrorClass } from '@conduit/providers';
 import { REDIS, RedisKeys } from '@conduit/redis';
@@ -119,13 +119,8 @@ const STATES: readonly BreakerState[] = ['closed', 'open', 'half_open'];
  */
 @Injectable()
 export class CircuitBreaker {
-  // Calls to one target that start together are admitted together: one script run, one verdict.
-  private readonly admissions = tickBatcher<BreakerTarget, BreakerAdmission>(
-    perGroup(
-      (target) => this.stateKey(target),
-      async (_, targets) => admitted(targets.length, await this.admitOnce(targets[0]), this.settings().cooldownMs),
-    ),
-  );
+  // Calls to one target that start while its admission is being read share that read.
+  private readonly admissions = singleFlight<BreakerAdmission>();
   private readonly admitScript: Script;
   private readonly failureScript: Script;
   private readonly successScript: Script;
@@ -144,11 +139,14 @@ export class CircuitBreaker {
 
   /**
    * May this target be called now? In half-open, only the one caller that gets `probe: true`.
-   * Admissions of one target in one event-loop turn share a single look at its state: closed or
-   * open for all of them, and in half-open the first is the probe and the others wait for it.
+   * Callers that ask while another caller's look at the breaker is on its way share its answer
+   * (closed or open); in half-open that caller is the probe and they wait for its outcome.
    */
-  admit(target: BreakerTarget): Promise<BreakerAdmission> {
-    return this.admissions.load(target);
+  async admit(target: BreakerTarget): Promise<BreakerAdmission> {
+    const { result, joined } = this.admissions(this.stateKey(target), () => this.admitOnce(target));
+    const admission = await result;
+    if (!joined || !(admission.allowed && admission.probe)) return admission;
+    return { allowed: false, reason: HALF_OPEN_REASON, retryInMs: this.settings().cooldownMs };
   }
 
   private async admitOnce(target: BreakerTarget): Promise<BreakerAdmission> {
@@ -229,16 +227,6 @@ export class CircuitBreaker {
 const HALF_OPEN_REASON = 'circuit breaker half-open: a probe call is testing the target';
 
 const openReason = (ms: number) => `circuit breaker open after repeated failures, for another ${ms} ms`;
-
-/**
- * One verdict for `count` callers: a probe goes to the first only; the others wait for its
- * outcome, at most for the probe's lease (`leaseMs`), as if they had asked just after it.
- */
-function admitted(count: number, verdict: BreakerAdmission, leaseMs: number): BreakerAdmission[] {
-  if (!(verdict.allowed && verdict.probe)) return new Array<BreakerAdmission>(count).fill(verdict);
-  const waiting: BreakerAdmission = { allowed: false, reason: HALF_OPEN_REASON, retryInMs: leaseMs };
-  return [verdict, ...new Array<BreakerAdmission>(count - 1).fill(waiting)];
-}
 
 /** ioredis sends EVALSHA and falls back to EVAL once if Redis lost its script cache. */
 function defineScript(redis: IORedis, name: string, lua: string, numberOfKeys: number): Script {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { perGroup, tickBatcher } from '@conduit/common';
+import { singleFlight } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import type { ConnectionLimits } from '@conduit/db';
 import { REDIS, RedisKeys } from '@conduit/redis';
@@ -172,16 +172,8 @@ interface ActiveLimits {
  */
 @Injectable()
 export class ProviderLimiter {
-  // Without limits a call only checks the connection's pause: the calls of one turn share one read.
-  private readonly pauseReads = tickBatcher<string, number>(
-    perGroup(
-      (connectionId) => connectionId,
-      async (connectionId, callers) => {
-        const pausedForMs = await this.redis.pttl(this.key(connectionId, 'pause'));
-        return callers.map(() => pausedForMs);
-      },
-    ),
-  );
+  // Without limits a call only checks the connection's pause: callers share a read on its way.
+  private readonly pauseReads = singleFlight<number>();
   private readonly acquireScript: Script;
   private readonly settleScript: Script;
   private readonly pauseScript: Script;
@@ -206,7 +198,8 @@ export class ProviderLimiter {
     const active = activeLimits(limits);
     const id = randomUUID();
     if (!active) {
-      const pausedForMs = await this.pauseReads.load(connectionId);
+      const pauseKey = this.key(connectionId, 'pause');
+      const pausedForMs = await this.pauseReads(pauseKey, () => this.redis.pttl(pauseKey)).result;
       if (pausedForMs > 0) return { ok: false, retryInMs: pausedForMs, reason: pauseReason(pausedForMs) };
       return { ok: true, reservation: { id, connectionId, tokens: 0, tpm: 0, leased: false } };
     }
