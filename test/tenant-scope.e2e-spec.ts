@@ -4,8 +4,9 @@ import { ApiClient } from './support/api-client';
 import { startSystem, type TestSystem } from './support/test-system';
 
 // The worker's batched writes (`updateEach`, one row or many, with or without `also`) build their
-// own SQL; each form must stay within its tenant.
-describe("TenantScopedRepository.updateEach never writes another tenant's rows", () => {
+// own SQL; each form must stay within its tenant. Rows an update returns are mapped by hand, and
+// must be what TypeORM itself reads.
+describe("TenantScopedRepository's own SQL", () => {
   let system: TestSystem;
   let scope: TenantScope;
   let db: DataSource;

@@ -2,5 +2,5 @@ export { ConduitError, ErrorCode, type ErrorDetail } from './conduit-error';
 export { formatPath, issuesToDetails, parseOrThrow, validationError } from './validation';
 export { decodeIdCursor, encodeIdCursor } from './cursor';
 export { exitCleanlyOnSignals } from './shutdown';
-export { singleFlight, type Flight } from './single-flight';
+export { singleFlight } from './single-flight';
 export { firstOccurrences, perGroup, tickBatcher } from './tick-batcher';

@@ -145,8 +145,8 @@ describe('ProviderLimiter (real Redis)', () => {
     for (const limits of [{}, { rpm: undefined, tpm: 0 }]) {
       const answers = await Promise.all(Array.from({ length: 50 }, () => limiter.acquire(connectionId, limits, 1e6)));
       expect(answers.every((a) => a.ok)).toBe(true);
-      // Calls that start together share one read of the pause.
-      // (Distinct commands: one queued before the connection is up is handed to sendCommand again.)
+      // Calls that start together share one read of the pause (counted as distinct commands: one
+      // queued before the connection is up is handed to sendCommand again).
       expect(new Set(sent.mock.calls.map(([command]) => command).filter((c) => c.name === 'pttl')).size).toBe(1);
       sent.mockClear();
       for (const answer of answers) await limiter.settle(reservationOf(answer), 10);
