@@ -283,7 +283,7 @@ export class BatchesService {
    * Redis commands queue up rather than fail while Redis is unreachable.
    */
   private async startFeeding(tenantId: string, batchId: string): Promise<void> {
-    const feeding = this.feeder.feedTenant(tenantId).then(
+    const feeding = this.feeder.feed(tenantId).then(
       () => 'fed' as const,
       (error: unknown) => {
         this.logger.error({ err: error, batchId }, 'could not queue the items of a stored batch; the feeder retries');

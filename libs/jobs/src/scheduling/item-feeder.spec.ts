@@ -8,11 +8,13 @@ import { ItemFeeder } from './item-feeder';
 /** Longer than the feeder's nudge delay (100 ms). */
 const AFTER_NUDGE_MS = 150;
 
-describe('ItemFeeder.nudge', () => {
+describe('ItemFeeder: one feed per tenant at a time in a process', () => {
   // The feed itself needs Postgres and Redis (test/fairness.e2e-spec.ts); here it is replaced by
-  // one whose end the test decides, to see how nudges are coalesced around it.
+  // one whose end the test decides, to see how nudges and rounds are coalesced around it.
   function feederWithManualFeeds() {
-    const feeder = new ItemFeeder({} as TenantScope, {} as DataSource, {} as ItemQueue, {} as AppConfig);
+    // A feeder round asks Postgres which tenants wait: here, tenant-a.
+    const dataSource = { query: () => Promise.resolve([{ tenant_id: 'tenant-a' }]) } as unknown as DataSource;
+    const feeder = new ItemFeeder({} as TenantScope, dataSource, {} as ItemQueue, {} as AppConfig);
     const feeds: { tenantId: string; end: () => void }[] = [];
     jest
       .spyOn(feeder, 'feedTenant')
@@ -40,6 +42,26 @@ describe('ItemFeeder.nudge', () => {
     feeds[1].end();
     await sleep(AFTER_NUDGE_MS);
     expect(feeds).toHaveLength(2);
+    feeder.onModuleDestroy();
+  });
+
+  it('has a feeder round join a feed of the tenant that is running, which then goes round once more', async () => {
+    const { feeder, feeds } = feederWithManualFeeds();
+    feeder.nudge('tenant-a');
+    await sleep(AFTER_NUDGE_MS);
+
+    let round: { dispatched: number } | undefined;
+    void feeder.feedAll().then((result) => (round = result));
+    await sleep(10);
+    expect(feeds).toHaveLength(1); // no second feed waiting for the first one's lock
+
+    feeds[0].end();
+    await sleep(10);
+    expect(feeds).toHaveLength(2);
+    expect(round).toBeUndefined();
+    feeds[1].end();
+    await sleep(10);
+    expect(round).toMatchObject({ tenants: 1, dispatched: 2, failedTenants: 0 });
     feeder.onModuleDestroy();
   });
 

@@ -39,7 +39,8 @@ export interface FeedRound {
 export class ItemFeeder implements OnModuleDestroy {
   private readonly logger = new Logger(ItemFeeder.name);
   private readonly nudges = new Map<string, NodeJS.Timeout>();
-  private readonly nudgedFeeds = new Map<string, { again: boolean }>();
+  /** Feeds running in this process, by tenant; `again` asks for one more round once it is done. */
+  private readonly feeding = new Map<string, { again: boolean; done: Promise<number> }>();
   /** By tenant, then batch: the lowest position that was still open at the last count. */
   private readonly lowestOpen = new Map<string, Map<string, number>>();
   private lastFirst = '';
@@ -160,7 +161,7 @@ export class ItemFeeder implements OnModuleDestroy {
     for (let k = 0; k < tenants.length; k++) {
       const tenantId = tenants[(start + k) % tenants.length];
       try {
-        round.dispatched += await this.feedTenant(tenantId);
+        round.dispatched += await this.feed(tenantId);
       } catch (error) {
         round.failedTenants++;
         firstError ??= error;
@@ -181,34 +182,41 @@ export class ItemFeeder implements OnModuleDestroy {
     if (this.nudges.has(tenantId)) return;
     const timer = setTimeout(() => {
       this.nudges.delete(tenantId);
-      void this.feedAfterNudges(tenantId);
+      this.feed(tenantId).catch((error: unknown) =>
+        this.logger.warn({ err: error, tenantId }, 'could not feed the tenant after an item finished'),
+      );
     }, NUDGE_DELAY_MS);
     timer.unref();
     this.nudges.set(tenantId, timer);
   }
 
   /**
-   * One nudged feed of a tenant at a time in this process: a nudge during one asks for one more
-   * after it. A second feed would only wait for the first's lock, holding a pooled connection.
+   * Feeds the tenant, one feed at a time in this process (nudges, rounds and uploads alike): asked
+   * while a feed of the tenant runs, that feed goes round once more and this answers with it. A
+   * second feed would only wait for the first's lock, holding a pooled connection. Answers how many
+   * items were dispatched; a failed feed fails the callers that share it.
    */
-  private async feedAfterNudges(tenantId: string): Promise<void> {
-    const running = this.nudgedFeeds.get(tenantId);
+  feed(tenantId: string): Promise<number> {
+    const running = this.feeding.get(tenantId);
     if (running) {
       running.again = true;
-      return;
+      return running.done;
     }
-    const feed = { again: true };
-    this.nudgedFeeds.set(tenantId, feed);
-    try {
-      while (feed.again) {
-        feed.again = false;
-        await this.feedTenant(tenantId).catch((error: unknown) =>
-          this.logger.warn({ err: error, tenantId }, 'could not feed the tenant after an item finished'),
-        );
+    const feed = { again: true, done: Promise.resolve(0) };
+    feed.done = (async () => {
+      let dispatched = 0;
+      try {
+        while (feed.again) {
+          feed.again = false;
+          dispatched += await this.feedTenant(tenantId);
+        }
+        return dispatched;
+      } finally {
+        this.feeding.delete(tenantId);
       }
-    } finally {
-      this.nudgedFeeds.delete(tenantId);
-    }
+    })();
+    this.feeding.set(tenantId, feed);
+    return feed.done;
   }
 
   onModuleDestroy(): void {
