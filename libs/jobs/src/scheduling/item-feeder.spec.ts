@@ -15,10 +15,12 @@ describe('ItemFeeder: one feed per tenant at a time in a process', () => {
     // A feeder round asks Postgres which tenants wait: here, tenant-a.
     const dataSource = { query: () => Promise.resolve([{ tenant_id: 'tenant-a' }]) } as unknown as DataSource;
     const feeder = new ItemFeeder({} as TenantScope, dataSource, {} as ItemQueue, {} as AppConfig);
-    const feeds: { tenantId: string; end: () => void }[] = [];
+    const feeds: { tenantId: string; end: () => void; fail: (error: Error) => void }[] = [];
     jest
       .spyOn(feeder, 'feedTenant')
-      .mockImplementation((tenantId) => new Promise((resolve) => feeds.push({ tenantId, end: () => resolve(1) })));
+      .mockImplementation(
+        (tenantId) => new Promise((resolve, reject) => feeds.push({ tenantId, end: () => resolve(1), fail: reject })),
+      );
     return { feeder, feeds };
   }
 
@@ -45,7 +47,7 @@ describe('ItemFeeder: one feed per tenant at a time in a process', () => {
     feeder.onModuleDestroy();
   });
 
-  it('has a feeder round join a feed of the tenant that is running, which then goes round once more', async () => {
+  it('has a feeder round that comes while a feed runs wait for the one feed right after it', async () => {
     const { feeder, feeds } = feederWithManualFeeds();
     feeder.nudge('tenant-a');
     await sleep(AFTER_NUDGE_MS);
@@ -61,8 +63,22 @@ describe('ItemFeeder: one feed per tenant at a time in a process', () => {
     expect(round).toBeUndefined();
     feeds[1].end();
     await sleep(10);
-    expect(round).toMatchObject({ tenants: 1, dispatched: 2, failedTenants: 0 });
+    expect(round).toMatchObject({ tenants: 1, dispatched: 1, failedTenants: 0 });
     feeder.onModuleDestroy();
+  });
+
+  it('answers each caller with its own feed: one that fails fails only the callers waiting for it', async () => {
+    const { feeder, feeds } = feederWithManualFeeds();
+    const first = feeder.feed('tenant-a');
+    const second = feeder.feed('tenant-a'); // asked while the first runs
+    const third = feeder.feed('tenant-a'); // shares the second
+    feeds[0].fail(new Error('redis is down'));
+    await expect(first).rejects.toThrow('redis is down');
+    await sleep(10);
+    expect(feeds).toHaveLength(2);
+    feeds[1].end();
+    expect(await Promise.all([second, third])).toEqual([1, 1]);
+    expect(feeds).toHaveLength(2);
   });
 
   it('feeds other tenants while one tenant is being fed', async () => {

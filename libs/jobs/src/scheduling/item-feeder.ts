@@ -12,6 +12,20 @@ const LOCK_WAIT_MS = 2_000;
 /** A nudge waits this long so that many items finishing together cost one feed. */
 const NUDGE_DELAY_MS = 100;
 
+/** The callers waiting for a tenant's next feed: each is answered by that one feed. */
+interface NextFeed {
+  done: Promise<number>;
+  resolve: (dispatched: number) => void;
+  reject: (error: unknown) => void;
+}
+
+function nextFeed(): NextFeed {
+  let resolve!: NextFeed['resolve'];
+  let reject!: NextFeed['reject'];
+  const done = new Promise<number>((res, rej) => ((resolve = res), (reject = rej)));
+  return { done, resolve, reject };
+}
+
 /** Positions `from` (inclusive) to `until` (exclusive) of a batch, to hand to BullMQ. */
 interface Slice {
   batchId: string;
@@ -39,8 +53,8 @@ export interface FeedRound {
 export class ItemFeeder implements OnModuleDestroy {
   private readonly logger = new Logger(ItemFeeder.name);
   private readonly nudges = new Map<string, NodeJS.Timeout>();
-  /** Feeds running in this process, by tenant; `again` asks for one more round once it is done. */
-  private readonly feeding = new Map<string, { again: boolean; done: Promise<number> }>();
+  /** Tenants being fed by this process, each with the callers waiting for its next feed. */
+  private readonly feeding = new Map<string, { next?: NextFeed }>();
   /** By tenant, then batch: the lowest position that was still open at the last count. */
   private readonly lowestOpen = new Map<string, Map<string, number>>();
   private lastFirst = '';
@@ -192,31 +206,29 @@ export class ItemFeeder implements OnModuleDestroy {
 
   /**
    * Feeds the tenant, one feed at a time in this process (nudges, rounds and uploads alike): asked
-   * while a feed of the tenant runs, that feed goes round once more and this answers with it. A
-   * second feed would only wait for the first's lock, holding a pooled connection. Answers how many
-   * items were dispatched; a failed feed fails the callers that share it.
+   * while a feed of the tenant runs, it waits for one more feed right after that one, shared with
+   * everyone else who asked meanwhile. A second feed beside the first would only wait for its lock,
+   * holding a pooled connection. Answers how many items the feed dispatched.
    */
   feed(tenantId: string): Promise<number> {
     const running = this.feeding.get(tenantId);
-    if (running) {
-      running.again = true;
-      return running.done;
-    }
-    const feed = { again: true, done: Promise.resolve(0) };
-    feed.done = (async () => {
-      let dispatched = 0;
-      try {
-        while (feed.again) {
-          feed.again = false;
-          dispatched += await this.feedTenant(tenantId);
-        }
-        return dispatched;
-      } finally {
-        this.feeding.delete(tenantId);
+    if (running) return (running.next ??= nextFeed()).done;
+    const first = nextFeed();
+    const loop = { next: first };
+    this.feeding.set(tenantId, loop);
+    void this.feedInTurn(tenantId, loop);
+    return first.done;
+  }
+
+  private async feedInTurn(tenantId: string, loop: { next?: NextFeed }): Promise<void> {
+    try {
+      for (let feed = loop.next; feed; feed = loop.next) {
+        loop.next = undefined;
+        await this.feedTenant(tenantId).then(feed.resolve, feed.reject);
       }
-    })();
-    this.feeding.set(tenantId, feed);
-    return feed.done;
+    } finally {
+      this.feeding.delete(tenantId);
+    }
   }
 
   onModuleDestroy(): void {
