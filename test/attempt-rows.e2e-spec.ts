@@ -5,6 +5,7 @@ import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';
 
 const USAGE = { prompt_tokens: 30, completion_tokens: 6, total_tokens: 36 };
+const ONE_DOCUMENT = [{ custom_id: 'doc', task: 'summarization', input: { text: 'The report is short.' } }];
 
 // The worker sends a call once its attempt row's INSERT is on its way to Postgres, without waiting
 // for the answer, and writes the answering call's completion in the statement that stores the
@@ -29,6 +30,14 @@ describe('attempt rows when Postgres refuses a write', () => {
     await closeFake();
     restoreEgress();
   });
+
+  /** A new tenant whose summarization goes to the fake, with no retry on the same target. */
+  async function tenantOnTheFake(): Promise<ApiClient> {
+    const tenant = await ApiClient.newTenant(system.http);
+    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-attempt-rows');
+    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
+    return tenant;
+  }
 
   /** Fails the tenant's first `failures` attempt INSERTs or UPDATEs (a sequence: its count survives the rollback). */
   async function refuseAttemptWrites(
@@ -55,15 +64,11 @@ describe('attempt rows when Postgres refuses a write', () => {
   }
 
   it('writes the row again when Postgres refuses its first INSERT, and completes it with the call’s usage', async () => {
-    const tenant = await ApiClient.newTenant(system.http);
-    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-attempt-rows');
-    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
+    const tenant = await tenantOnTheFake();
     const restore = await refuseAttemptWrites(tenant.tenantId, 'INSERT', 1);
     try {
       const callsBefore = fake.requests.filter((r) => r.method === 'POST').length;
-      const { id } = await tenant.submit([
-        { custom_id: 'doc', task: 'summarization', input: { text: 'The report is short.' } },
-      ]);
+      const { id } = await tenant.submit(ONE_DOCUMENT);
       const batch = await tenant.waitForBatch(id);
 
       expect(batch.counts).toMatchObject({ succeeded: 1, failed: 0 });
@@ -83,15 +88,11 @@ describe('attempt rows when Postgres refuses a write', () => {
   });
 
   it('stores an item’s result only with its answering call’s usage: a refused completion leaves neither', async () => {
-    const tenant = await ApiClient.newTenant(system.http);
-    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-attempt-rows');
-    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
+    const tenant = await tenantOnTheFake();
     // The first completion is refused, and with it the whole statement that would store the result.
     const restore = await refuseAttemptWrites(tenant.tenantId, 'UPDATE', 1);
     try {
-      const { id } = await tenant.submit([
-        { custom_id: 'doc', task: 'summarization', input: { text: 'The report is short.' } },
-      ]);
+      const { id } = await tenant.submit(ONE_DOCUMENT);
       const batch = await tenant.waitForBatch(id);
 
       // The job ran again (BullMQ's retry) and its second call's result was stored with its usage.

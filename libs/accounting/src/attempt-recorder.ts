@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { perGroup, tickBatcher } from '@conduit/common';
+import { deferred, perGroup, tickBatcher } from '@conduit/common';
 import { AttemptEntity, TenantScope } from '@conduit/db';
 import { ZERO_USAGE, type TokenUsage } from '@conduit/providers';
 import { PriceTable, type PricedCall } from './price-table';
@@ -92,20 +92,18 @@ export class AttemptRecorder {
       cost: '0',
       providerCost: null,
     } as AttemptEntity;
+    const sent = deferred<void>();
     let wentOut = false;
-    let onSent = () => {};
-    const sent = new Promise<void>((resolve) => {
-      onSent = () => {
-        wentOut = true;
-        resolve();
-      };
-    });
+    const onSent = () => {
+      wentOut = true;
+      sent.resolve();
+    };
     const stored = this.starts.load({ row, onSent });
     const started = {
       id: row.id,
       tenantId: attempt.tenantId,
       // A statement that fails before it is sent fails `sent` too: then no call goes out.
-      sent: Promise.race([sent, stored]),
+      sent: Promise.race([sent.promise, stored]),
       stored: stored.catch((error: unknown) => {
         if (!wentOut) throw error;
         return this.storeAgain(row, error);

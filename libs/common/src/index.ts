@@ -2,5 +2,6 @@ export { ConduitError, ErrorCode, type ErrorDetail } from './conduit-error';
 export { formatPath, issuesToDetails, parseOrThrow, validationError } from './validation';
 export { decodeIdCursor, encodeIdCursor } from './cursor';
 export { exitCleanlyOnSignals } from './shutdown';
+export { deferred, type Deferred } from './deferred';
 export { singleFlight } from './single-flight';
 export { firstOccurrences, perGroup, tickBatcher } from './tick-batcher';

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { deferred, type Deferred } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { BatchEntity, TenantScope } from '@conduit/db';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -11,20 +12,6 @@ const FEED_LOCK_CLASS = 0x66656564; // "feed"
 const LOCK_WAIT_MS = 2_000;
 /** A nudge waits this long so that many items finishing together cost one feed. */
 const NUDGE_DELAY_MS = 100;
-
-/** The callers waiting for a tenant's next feed: each is answered by that one feed. */
-interface NextFeed {
-  done: Promise<number>;
-  resolve: (dispatched: number) => void;
-  reject: (error: unknown) => void;
-}
-
-function nextFeed(): NextFeed {
-  let resolve!: NextFeed['resolve'];
-  let reject!: NextFeed['reject'];
-  const done = new Promise<number>((res, rej) => ((resolve = res), (reject = rej)));
-  return { done, resolve, reject };
-}
 
 /** Positions `from` (inclusive) to `until` (exclusive) of a batch, to hand to BullMQ. */
 interface Slice {
@@ -53,8 +40,8 @@ export interface FeedRound {
 export class ItemFeeder implements OnModuleDestroy {
   private readonly logger = new Logger(ItemFeeder.name);
   private readonly nudges = new Map<string, NodeJS.Timeout>();
-  /** Tenants being fed by this process, each with the callers waiting for its next feed. */
-  private readonly feeding = new Map<string, { next?: NextFeed }>();
+  /** Tenants being fed by this process, each with the answer its next feed owes its callers. */
+  private readonly feeding = new Map<string, { next?: Deferred<number> }>();
   /** By tenant, then batch: the lowest position that was still open at the last count. */
   private readonly lowestOpen = new Map<string, Map<string, number>>();
   private lastFirst = '';
@@ -212,15 +199,15 @@ export class ItemFeeder implements OnModuleDestroy {
    */
   feed(tenantId: string): Promise<number> {
     const running = this.feeding.get(tenantId);
-    if (running) return (running.next ??= nextFeed()).done;
-    const first = nextFeed();
+    if (running) return (running.next ??= deferred<number>()).promise;
+    const first = deferred<number>();
     const loop = { next: first };
     this.feeding.set(tenantId, loop);
     void this.feedInTurn(tenantId, loop);
-    return first.done;
+    return first.promise;
   }
 
-  private async feedInTurn(tenantId: string, loop: { next?: NextFeed }): Promise<void> {
+  private async feedInTurn(tenantId: string, loop: { next?: Deferred<number> }): Promise<void> {
     try {
       for (let feed = loop.next; feed; feed = loop.next) {
         loop.next = undefined;
