@@ -3,9 +3,12 @@
 // Prints achieved/ideal throughput (202 -> batch completed, and the steady state from the fake's own
 // counters), calls in flight at the fake, the worker's peak RSS, CPU, GC and event-loop delay, where an
 // item's time goes, the CPU of every process involved, and checks that every item succeeded with
-// exactly one call and one attempt row. The worker runs as deployed (NODE_ENV=production, JSON logs).
-// Knobs: BENCH_ITEMS (30,000), BENCH_CONCURRENCY (2,000), BENCH_TENANT_IN_FLIGHT (1.5 x concurrency),
-// BENCH_WORKER_DB_POOL (40), BENCH_TIMEOUT_MS (180,000); and the worker knobs of support/bench-system.
+// exactly one call and one attempt row. The worker runs as deployed (NODE_ENV=production, JSON logs),
+// with more jobs than call slots (WORKER_CONCURRENCY 2,300, WORKER_CALLS_IN_FLIGHT 2,000), so a job's
+// work around its call runs while other jobs' calls hold the slots.
+// Knobs: BENCH_ITEMS (30,000), BENCH_CONCURRENCY (calls in flight, 2,000), BENCH_JOBS (1.15 x calls),
+// BENCH_TENANT_IN_FLIGHT (1.5 x jobs), BENCH_WORKER_DB_POOL (40), BENCH_TIMEOUT_MS (180,000); and the
+// worker knobs of support/bench-system.
 import {
   type Batch,
   benchDatabase,
@@ -26,10 +29,12 @@ import { cpuOfCommand, memoryMb, nodeProbe, sampleProcess } from './support/proc
 import { mean } from './support/stats';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2_000);
+/** Jobs the worker runs at once (WORKER_CONCURRENCY): the calls plus room for the work around them. */
+const JOBS = Number(process.env.BENCH_JOBS ?? Math.ceil(CONCURRENCY * 1.15));
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 30_000);
 const LATENCY_MS = 1_000;
-/** Items the tenant may have in BullMQ: a buffer above the concurrency, so a freed slot never waits for a feed. */
-const TENANT_IN_FLIGHT = Number(process.env.BENCH_TENANT_IN_FLIGHT ?? Math.ceil(CONCURRENCY * 1.5));
+/** Items the tenant may have in BullMQ: a buffer above the jobs, so a freed job slot never waits for a feed. */
+const TENANT_IN_FLIGHT = Number(process.env.BENCH_TENANT_IN_FLIGHT ?? Math.ceil(JOBS * 1.5));
 const WORKER_DB_POOL = Number(process.env.BENCH_WORKER_DB_POOL ?? 40);
 /** The batch must finish within this, or the run stops and reports what it has. */
 const RUN_TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 180_000);
@@ -61,14 +66,15 @@ runBench('concurrency', async () => {
       NODE_ENV: 'production',
       DB_MIGRATE: 'false',
       DB_POOL_SIZE: String(WORKER_DB_POOL),
-      WORKER_CONCURRENCY: String(CONCURRENCY),
+      WORKER_CONCURRENCY: String(JOBS),
+      WORKER_CALLS_IN_FLIGHT: String(CONCURRENCY),
     },
   });
   probe.loaded();
   await sleep(1_000); // let start-up settle before taking the idle figure
   const idleRssMb = memoryMb(worker.pid);
   console.log(
-    `worker (${worker.entry}): WORKER_CONCURRENCY=${CONCURRENCY}, FEEDER_TENANT_IN_FLIGHT=${TENANT_IN_FLIGHT}, ` +
+    `worker (${worker.entry}): WORKER_CONCURRENCY=${JOBS}, WORKER_CALLS_IN_FLIGHT=${CONCURRENCY}, FEEDER_TENANT_IN_FLIGHT=${TENANT_IN_FLIGHT}, ` +
       `DB_POOL_SIZE=${WORKER_DB_POOL}; idle RSS ${idleRssMb.toFixed(0)} MB`,
   );
 
@@ -142,7 +148,7 @@ runBench('concurrency', async () => {
   const ms = (x: number) => `${Math.round(x)} ms`;
   const s1 = (x: number) => `${x.toFixed(1)} s`;
   const perItemMs = (seconds: number) => `${((1000 * seconds) / ITEMS).toFixed(2)} ms/item`;
-  const ideal = CONCURRENCY / (LATENCY_MS / 1000); // calls/s with every slot always busy
+  const ideal = CONCURRENCY / (LATENCY_MS / 1000); // calls/s with every call slot always busy
   const submitSeconds = (accepted - submitted) / 1000;
   const runSeconds = batch.completed_at !== null ? (endAt - acceptedAt) / 1000 : (finished - accepted) / 1000;
   const endToEnd = ITEMS / runSeconds;
@@ -155,9 +161,11 @@ runBench('concurrency', async () => {
   const steadySeconds = (t1 - t0) / 1000;
   const steadyRate = steadySeconds > 0 ? (a1 - a0) / steadySeconds : 0;
   const atTarget = steady.filter(([, inFlight]) => inFlight >= 0.95 * CONCURRENCY).length / steady.length;
-  // A slot's cycle (CONCURRENCY / rate) against an item's life from claim to finish: the rest is
-  // spent between items (the job and batch closed, the next job fetched and claimed).
+  // A call slot's cycle (CONCURRENCY / rate) against the call on the wire: the rest is the slot's
+  // time between calls. A job slot's cycle (JOBS / rate) against an item's life from claim to
+  // finish: the rest is spent between items (the job and batch closed, the next job fetched).
   const cycleMs = (1000 * CONCURRENCY) / steadyRate;
+  const jobCycleMs = (1000 * JOBS) / steadyRate;
   const [first, last] = [samples[0], samples.at(-1)!];
   const wall = (last.at - first.at) / 1000;
   const workerCpu = last.cpuSeconds - first.cpuSeconds;
@@ -179,7 +187,8 @@ runBench('concurrency', async () => {
   console.log(
     [
       '',
-      `Concurrency: ${ITEMS} summarization items, ${CONCURRENCY} calls in flight in one worker, fake latency ${LATENCY_MS} ms`,
+      `Concurrency: ${ITEMS} summarization items, ${CONCURRENCY} calls in flight in one worker (running ${JOBS} jobs), ` +
+        `fake latency ${LATENCY_MS} ms`,
       `ideal: ${ideal} calls/s (${s1(ITEMS / ideal)} for the batch)`,
       '',
       `submit (JSON Lines):               ${s1(submitSeconds)} until 202`,
@@ -199,9 +208,11 @@ runBench('concurrency', async () => {
       `worker CPU: ${s1(workerCpu)} over ${s1(wall)} = ${pct(workerCpu / wall)} of one core, ${perItemMs(workerCpu)}; ` +
         `GC ${s1(gcSeconds)} (${pct(gcSeconds / probeSeconds)} of the time; mark-compact ${s1(gcMajorSeconds)})`,
       `worker event loop delay: mean ${ms(mean(probes.map((p) => p.mean)))}, worst 1-second p99 ${ms(Math.max(0, ...probes.map((p) => p.p99)))}`,
-      `item in the worker, steady state (mean / p95): claim -> call ${ms(stages.pre)} / ${ms(stages.pre95)}, ` +
-        `call ${ms(stages.call)} / ${ms(stages.call95)}, answer -> finished ${ms(stages.post)} / ${ms(stages.post95)}`,
-      `  a slot's cycle ${ms(cycleMs)} (ideal ${ms(LATENCY_MS)}) = claim..finished ${ms(stages.life)} + between items ${ms(cycleMs - stages.life)}`,
+      `item in the worker, steady state (mean / p95): claim -> attempt row ${ms(stages.pre)} / ${ms(stages.pre95)}, ` +
+        `call ${ms(stages.call)} / ${ms(stages.call95)}, the rest (a wait for a call slot, answer -> finished) ` +
+        `${ms(stages.post)} / ${ms(stages.post95)}`,
+      `  a call slot's cycle ${ms(cycleMs)} (ideal ${ms(LATENCY_MS)}) = call ${ms(stages.call)} + between calls ${ms(cycleMs - stages.call)}`,
+      `  a job slot's cycle ${ms(jobCycleMs)} = claim..finished ${ms(stages.life)} + between items ${ms(jobCycleMs - stages.life)}`,
       `host CPU over the run: ${s1(hostBusy)} busy of ${s1(cores * wall)} (${cores} cores): worker ${s1(workerCpu)}, ` +
         `Postgres (this database) ${s1(cpu.postgres)} = ${perItemMs(cpu.postgres)}, fake ${s1(cpu.fake)}, ` +
         `API and bench ${s1(cpu.bench)}, everything else ${s1(Math.max(0, others))} (Redis ${s1(cpu.redis)}, other work on the host)`,

@@ -44,6 +44,9 @@ export abstract class FakeServer {
   latencyMs = 0;
   /** Answers whose last byte was handed to the network (what a provider bills for). */
   delivered = 0;
+  /** Requests being answered now, and the most there ever were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
   url = '';
   private readonly script: Script[] = [];
   private server?: Server;
@@ -128,6 +131,8 @@ export abstract class FakeServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    res.once('close', () => this.inFlight--);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const request = record(req, Buffer.concat(chunks).toString('utf8'));

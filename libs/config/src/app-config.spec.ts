@@ -70,6 +70,18 @@ describe('AppConfig', () => {
     );
   });
 
+  it('gives every job a call slot unless WORKER_CALLS_IN_FLIGHT says fewer, and never more than the jobs', () => {
+    expect(new AppConfig({ WORKER_CONCURRENCY: '300' }).worker.callsInFlight).toBe(300);
+    expect(new AppConfig({ WORKER_CONCURRENCY: '300', WORKER_CALLS_IN_FLIGHT: '250' }).worker).toMatchObject({
+      concurrency: 300,
+      callsInFlight: 250,
+    });
+    expect(problemsOf({ WORKER_CONCURRENCY: '300', WORKER_CALLS_IN_FLIGHT: '301' })).toEqual([
+      'WORKER_CALLS_IN_FLIGHT: must not be more than WORKER_CONCURRENCY (each call runs inside a job)',
+    ]);
+    expect(problemsOf({ WORKER_CALLS_IN_FLIGHT: '0' })).toEqual(['WORKER_CALLS_IN_FLIGHT: must be at least 1']);
+  });
+
   it('parses allow-lists as comma-separated values', () => {
     const config = new AppConfig({ EGRESS_ALLOW_CIDRS: '10.0.0.0/8, 192.168.1.0/24', EGRESS_ALLOW_HOSTS: '' });
     expect(config.egress.allowCidrs).toEqual(['10.0.0.0/8', '192.168.1.0/24']);

@@ -29,6 +29,8 @@ export class AppConfig {
   readonly egress: { allowCidrs: string[]; allowHosts: string[]; allowHttp: boolean };
   readonly worker: {
     concurrency: number;
+    /** At most this many provider calls on the wire at once in the process (≤ concurrency). */
+    callsInFlight: number;
     retryBaseDelayMs: number;
     retryMaxDelayMs: number;
     defaultTimeoutMs: number;
@@ -109,6 +111,7 @@ export class AppConfig {
     };
     this.worker = {
       concurrency: worker.WORKER_CONCURRENCY,
+      callsInFlight: worker.WORKER_CALLS_IN_FLIGHT ?? worker.WORKER_CONCURRENCY,
       retryBaseDelayMs: worker.RETRY_BASE_DELAY_MS,
       retryMaxDelayMs: worker.RETRY_MAX_DELAY_MS,
       defaultTimeoutMs: worker.DEFAULT_TARGET_TIMEOUT_MS,

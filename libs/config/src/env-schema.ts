@@ -108,17 +108,28 @@ export const sectionSchemas = (isDev: boolean) => ({
     EGRESS_ALLOW_HOSTS: csv,
     EGRESS_ALLOW_HTTP: bool(false),
   }),
-  worker: z.object({
-    WORKER_CONCURRENCY: int(1_000, 1, 10_000),
-    RETRY_BASE_DELAY_MS: int(500, 0, 60_000),
-    RETRY_MAX_DELAY_MS: int(30_000, 0, 600_000),
-    DEFAULT_TARGET_TIMEOUT_MS: int(60_000, 100, 3_600_000),
-    DEFAULT_TARGET_MAX_RETRIES: int(2, 0, 10),
-    SHUTDOWN_GRACE_MS: int(30_000, 0, 600_000),
-    /** How long a job's lock lasts without renewal; a worker silent that long has died and its jobs run again. */
-    WORKER_LOCK_MS: int(30_000, 1_000, 600_000),
-    WORKER_STALLED_INTERVAL_MS: int(30_000, 500, 600_000),
-  }),
+  worker: z
+    .object({
+      WORKER_CONCURRENCY: int(1_000, 1, 10_000),
+      /** Provider calls on the wire at once per worker process; unset: one per job (WORKER_CONCURRENCY). */
+      WORKER_CALLS_IN_FLIGHT: z.coerce
+        .number({ error: 'must be a number' })
+        .int('must be a whole number')
+        .min(1, 'must be at least 1')
+        .optional(),
+      RETRY_BASE_DELAY_MS: int(500, 0, 60_000),
+      RETRY_MAX_DELAY_MS: int(30_000, 0, 600_000),
+      DEFAULT_TARGET_TIMEOUT_MS: int(60_000, 100, 3_600_000),
+      DEFAULT_TARGET_MAX_RETRIES: int(2, 0, 10),
+      SHUTDOWN_GRACE_MS: int(30_000, 0, 600_000),
+      /** How long a job's lock lasts without renewal; a worker silent that long has died and its jobs run again. */
+      WORKER_LOCK_MS: int(30_000, 1_000, 600_000),
+      WORKER_STALLED_INTERVAL_MS: int(30_000, 500, 600_000),
+    })
+    .refine((w) => (w.WORKER_CALLS_IN_FLIGHT ?? 0) <= w.WORKER_CONCURRENCY, {
+      path: ['WORKER_CALLS_IN_FLIGHT'],
+      message: 'must not be more than WORKER_CONCURRENCY (each call runs inside a job)',
+    }),
   routing: z.object({
     BREAKER_FAILURE_THRESHOLD: int(5, 1, 1_000),
     BREAKER_WINDOW_MS: int(60_000, 1_000, 3_600_000),

@@ -47,6 +47,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly callsWaiting = new Gauge({
+    name: 'conduit_worker_calls_waiting',
+    help: "Provider calls waiting for one of the worker process's WORKER_CALLS_IN_FLIGHT slots.",
+    registers: [this.registry],
+  });
+
   readonly queueJobs: Gauge<'queue' | 'state'> = new Gauge({
     name: 'conduit_queue_jobs',
     help: 'Jobs in each BullMQ queue by state, read on scrape.',

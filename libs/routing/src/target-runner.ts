@@ -15,6 +15,7 @@ import {
 import { parseAnswerText, type TaskDefinition } from '@conduit/tasks';
 import { CircuitBreaker } from './breaker/circuit-breaker';
 import { FAILURE_RULES } from './failure-rules';
+import { CallSlots } from './limits/call-slots';
 import { hasActiveLimits, ProviderLimiter, type Reservation } from './limits/provider-limiter';
 import { retryDelayMs } from './retry-delay';
 
@@ -62,6 +63,7 @@ export class TargetRunner {
     private readonly attempts: AttemptRecorder,
     private readonly breaker: CircuitBreaker,
     private readonly limiter: ProviderLimiter,
+    private readonly slots: CallSlots,
     private readonly config: AppConfig,
   ) {}
 
@@ -184,14 +186,13 @@ export class TargetRunner {
     timeoutMs: number,
     attempt: StartedAttempt,
   ): Promise<ProviderCallOutcome> {
-    const { job, target, connection, adapter, request } = call;
-    const started = performance.now();
+    const { job, target, connection } = call;
+    const { completion, latencyMs } = await this.slots.run(() => this.complete(call, callNumber, timeoutMs));
     const ended = (
       outcome: string,
       spent: { usage?: CompletionResult['usage']; providerCost?: number },
       httpStatus?: number,
     ): AttemptEnd => {
-      const latencyMs = performance.now() - started;
       metrics.observeCall({ tenantId: job.tenantId, kind: connection.kind, outcome, latencyMs, usage: spent.usage });
       return {
         outcome,
@@ -203,23 +204,6 @@ export class TargetRunner {
       };
     };
 
-    let completion: CompletionResult | ProviderError;
-    // Not AbortSignal.timeout: its timer would outlive the call by the whole timeout, one per call.
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException('the call timed out', 'TimeoutError')), timeoutMs);
-    try {
-      completion = await adapter.complete(connection, request, {
-        signal: timeout.signal,
-        itemId: job.itemId,
-        callNumber,
-      });
-    } catch (error) {
-      // Anything but a classified provider failure is a bug in our code: let it fail the job loudly.
-      if (!(error instanceof ProviderError)) throw error;
-      completion = error;
-    } finally {
-      clearTimeout(timer);
-    }
     // The row is stored (or written again, if Postgres refused it) before it is completed.
     await attempt.stored;
 
@@ -244,6 +228,32 @@ export class TargetRunner {
       attempt: completed,
       spentTokens,
     };
+  }
+
+  /** The call on the wire, timed from its start to its answer (a wait for a call slot is not part of it). */
+  private async complete(
+    { job, connection, adapter, request }: TargetCall,
+    callNumber: number,
+    timeoutMs: number,
+  ): Promise<{ completion: CompletionResult | ProviderError; latencyMs: number }> {
+    const started = performance.now();
+    // Not AbortSignal.timeout: its timer would outlive the call by the whole timeout, one per call.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException('the call timed out', 'TimeoutError')), timeoutMs);
+    try {
+      const completion = await adapter.complete(connection, request, {
+        signal: timeout.signal,
+        itemId: job.itemId,
+        callNumber,
+      });
+      return { completion, latencyMs: performance.now() - started };
+    } catch (error) {
+      // Anything but a classified provider failure is a bug in our code: let it fail the job loudly.
+      if (!(error instanceof ProviderError)) throw error;
+      return { completion: error, latencyMs: performance.now() - started };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
