@@ -32,7 +32,7 @@ export interface FakeStats {
   aborted: number;
   inFlight: number;
   maxInFlight: number;
-  /** TCP connections the client opened (keep-alive reuses them). */
+  /** TCP connections the client opened (keep-alive reuses them), since the fake started. */
   connections: number;
   /** [ms since the fake started, calls in flight, calls answered so far], every 100 ms. */
   samples: [number, number, number][];
@@ -50,6 +50,8 @@ export interface FakeOpenAi {
   /** The base URL of a connection: `${url}/v1`. */
   url: string;
   stats(): Promise<FakeStats>;
+  /** Starts the counts afresh (for the next round), answering with the last ones. */
+  reset(): Promise<FakeStats>;
   close(): void;
 }
 
@@ -61,14 +63,16 @@ export async function startFakeOpenAi(latencyMs: number): Promise<FakeOpenAi> {
   });
   const [ready] = (await once(child, 'message')) as [{ url: string }];
   let asking = Promise.resolve({} as FakeStats);
+  const ask = (what: 'stats' | 'reset') =>
+    (asking = asking.then(async () => {
+      const answer = once(child, 'message') as Promise<[FakeStats]>;
+      child.send(what);
+      return (await answer)[0];
+    }));
   return {
     url: ready.url,
-    stats: () =>
-      (asking = asking.then(async () => {
-        const answer = once(child, 'message') as Promise<[FakeStats]>;
-        child.send('stats');
-        return (await answer)[0];
-      })),
+    stats: () => ask('stats'),
+    reset: () => ask('reset'),
     close: () => child.kill('SIGTERM'),
   };
 }
@@ -76,7 +80,7 @@ export async function startFakeOpenAi(latencyMs: number): Promise<FakeOpenAi> {
 function serve(latencyMs: number): void {
   const started = performance.now();
   const now = () => performance.now() - started;
-  const stats: FakeStats = {
+  const fresh = (): FakeStats => ({
     calls: 0,
     answered: 0,
     aborted: 0,
@@ -89,7 +93,8 @@ function serve(latencyMs: number): void {
     latencyMeanMs: 0,
     latencyMaxMs: 0,
     cpuSeconds: 0,
-  };
+  });
+  let stats = fresh();
   let latencySum = 0;
   const answer = Buffer.from(JSON.stringify(FAKE_ANSWER));
   const models = Buffer.from(JSON.stringify({ object: 'list', data: [{ id: FAKE_MODEL, object: 'model' }] }));
@@ -138,11 +143,14 @@ function serve(latencyMs: number): void {
   server.keepAliveTimeout = 65_000;
   server.on('connection', () => stats.connections++);
   setInterval(() => stats.samples.push([Math.round(now()), stats.inFlight, stats.answered]), 100).unref();
-  process.on('message', () => {
+  process.on('message', (what) => {
     const cpu = process.cpuUsage();
     stats.cpuSeconds = (cpu.user + cpu.system) / 1e6;
     stats.latencyMeanMs = stats.answered > 0 ? latencySum / stats.answered : 0;
     process.send?.(stats);
+    // Connections stay open (keep-alive) and calls may still be out: those two carry over.
+    if (what === 'reset')
+      [stats, latencySum] = [{ ...fresh(), inFlight: stats.inFlight, connections: stats.connections }, 0];
   });
   process.on('disconnect', () => process.exit(0));
   // A deep backlog: thousands of connections open at once, and a dropped SYN costs a 1 s retransmit.
