@@ -33,10 +33,15 @@ describe('call slots: more jobs than calls in flight (WORKER_CALLS_IN_FLIGHT)', 
     return Number(/^conduit_worker_calls_waiting (\S+)$/m.exec(text)?.[1]);
   };
 
-  it('keeps at most that many calls on the wire while the other jobs wait, and times each call without its wait', async () => {
+  it('keeps at most that many calls on the wire while the other jobs wait, and times each call (and its timeout) without its wait', async () => {
     const tenant = await ApiClient.newTenant(system.http);
     const connectionId = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-slots');
-    await tenant.route('summarization', [{ connection_id: connectionId, model: 'fake-model' }]);
+    // The last calls wait two rounds (~2 s) for a slot: a timeout that counted the wait would cut
+    // them off (and a retry would add attempts).
+    const timeout_ms = 1.5 * LATENCY_MS;
+    await tenant.route('summarization', [
+      { connection_id: connectionId, model: 'fake-model', timeout_ms, max_retries: 0 },
+    ]);
     const documents = Array.from({ length: 6 }, (_, i) => ({
       custom_id: `doc-${i}`,
       task: 'summarization',
