@@ -1,6 +1,10 @@
 import { DataSource } from 'typeorm';
+import { createApiApp } from '../apps/api/src/main';
+import { createWorkerApp } from '../apps/worker/src/main';
 import { ApiClient } from './support/api-client';
+import { overrideEnv } from './support/env';
 import { startSystem, type TestSystem } from './support/test-system';
+import { TcpProxy } from './support/tcp-proxy';
 import { startWorkerProcess } from './support/worker-process';
 
 const items = (n: number) =>
@@ -49,4 +53,26 @@ describe('graceful shutdown', () => {
       await next.close();
     }
   }, 90_000);
+
+  it('closes the API and the worker cleanly when they stop while still connecting to Redis', async () => {
+    // Closing a BullMQ connection between its client's ready and BullMQ's own version check used
+    // to end in an unhandled "Connection is closed" rejection a moment later, which kills a real
+    // process. Through a proxy with 0.5 s each way, that window is ~2-3 s after the start.
+    const LATENCY_MS = 500;
+    const redis = new URL(process.env.REDIS_URL as string);
+    const slowRedis = new TcpProxy({ host: redis.hostname, port: Number(redis.port) }, LATENCY_MS);
+    redis.port = String(await slowRedis.start());
+    const restoreEnv = overrideEnv({ REDIS_URL: redis.toString() });
+    try {
+      const started = Date.now();
+      const apps = await Promise.all([createApiApp(), createWorkerApp()]);
+      await new Promise((resolve) => setTimeout(resolve, started + 5 * LATENCY_MS - Date.now()));
+      await Promise.all(apps.map((app) => app.close()));
+      // Jest fails the test on an unhandled rejection; a dropped connection's comes this late.
+      await new Promise((resolve) => setTimeout(resolve, 4 * LATENCY_MS));
+    } finally {
+      restoreEnv();
+      await slowRedis.close();
+    }
+  }, 60_000);
 });

@@ -10,7 +10,14 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private cut = false;
 
-  constructor(private readonly target: { host: string; port: number }) {}
+  /**
+   * @param latencyMs each chunk is passed on this much later, in both directions: a slow network,
+   * so that a client is still connecting when a test acts.
+   */
+  constructor(
+    private readonly target: { host: string; port: number },
+    private readonly latencyMs = 0,
+  ) {}
 
   /** Starts listening on 127.0.0.1; returns the port. */
   async start(): Promise<number> {
@@ -22,13 +29,22 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => socket.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return (server.address() as AddressInfo).port;
+  }
+
+  private forward(from: Socket, to: Socket): void {
+    if (this.latencyMs === 0) {
+      from.pipe(to);
+      return;
+    }
+    from.on('data', (chunk) => setTimeout(() => to.writable && to.write(chunk), this.latencyMs));
   }
 
   /** An outage: every open connection drops and new ones are refused until `restore`. */

@@ -2,7 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@conduit/config';
-import { ITEMS_QUEUE, JobName, parseJobData, RunItemUseCase, type JobNameOn, type RunItemResult } from '@conduit/jobs';
+import {
+  ITEMS_QUEUE,
+  JobName,
+  parseJobData,
+  RunItemUseCase,
+  settleBeforeClose,
+  type JobNameOn,
+  type RunItemResult,
+} from '@conduit/jobs';
 import type { Job } from 'bullmq';
 
 type Handler = (data: unknown) => Promise<RunItemResult>;
@@ -38,6 +46,7 @@ export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap
    * elsewhere; their items are still claimable and their calls already accounted.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    await settleBeforeClose([this.worker]);
     const closed = this.worker.close().then(() => 'closed' as const);
     const graceOver = sleep(this.config.worker.shutdownGraceMs, 'grace_over' as const, { ref: false });
     if ((await Promise.race([closed, graceOver])) === 'grace_over') {

@@ -5,6 +5,7 @@ import {
   DeliverWebhookUseCase,
   JobName,
   parseJobData,
+  settleBeforeClose,
   WEBHOOKS_QUEUE,
   WebhookDeliveryFailed,
   type DeliverWebhookResult,
@@ -46,6 +47,7 @@ export class WebhooksProcessor extends WorkerHost implements OnApplicationBootst
 
   /** A delivery cut short is found stalled and tried again; receivers dedupe by Conduit-Delivery-Id. */
   async beforeApplicationShutdown(): Promise<void> {
+    await settleBeforeClose([this.worker]);
     await this.worker.close();
   }
 

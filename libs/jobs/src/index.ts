@@ -4,6 +4,7 @@ export { RunItemUseCase, type RunItemResult } from './run-item.usecase';
 export { ItemFeeder, type FeedRound } from './scheduling/item-feeder';
 export { Reconciler, type ReconcileReport } from './scheduling/reconciler';
 export { SchedulerService } from './scheduling/scheduler.service';
+export { settleBeforeClose } from './queue-shutdown';
 export { submitBatchSchema, validateItems, MAX_ITEMS_PER_JSON_BATCH, type SubmitBatchInput } from './batch-input';
 export type { ItemCounts } from './batch-progress';
 export {

@@ -12,6 +12,7 @@ import { BatchesService } from './batches.service';
 import { DEFAULT_JOB_OPTIONS, ITEMS_QUEUE, WEBHOOKS_QUEUE } from './job-catalogue';
 import { ItemQueue } from './item-queue';
 import { ItemRuns } from './item-runs';
+import { QueueShutdown } from './queue-shutdown';
 import { RunItemUseCase } from './run-item.usecase';
 import { ItemFeeder } from './scheduling/item-feeder';
 import { Reconciler } from './scheduling/reconciler';
@@ -44,6 +45,7 @@ import { WebhookSecrets } from './webhooks/webhook-secrets.service';
     BatchProgress,
     BatchesService,
     ItemRuns,
+    QueueShutdown,
     RunItemUseCase,
     ItemFeeder,
     Reconciler,
