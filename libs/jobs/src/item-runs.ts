@@ -26,14 +26,17 @@ export class ItemRuns {
     perGroup(tenantOf, async (tenantId, refs) => {
       const items = this.scope.repository(ItemEntity, tenantId);
       // `running` stays claimable: a worker that crashed mid-call leaves it so, and its job is retried.
-      // `id = ANY(:ids)` outside the locking subquery too: the planner then probes the primary key
-      // for the rows to update instead of scanning the tenant's open items to join them.
+      // `id = ANY(:ids)` outside the locking subquery too, and the status written so that no index
+      // serves it (`IS TRUE`): the planner then only probes the primary key. Otherwise, when the
+      // statistics are older than the batch, it also walks the open items' index, which holds an
+      // entry for every item finished since the last vacuum.
+      const claimable = `(status IN ('queued', 'running')) IS TRUE`;
       const claimed = await items.updateReturning(
         items
           .updateQuery({ status: 'running', startedAt: () => 'now()' })
           .andWhere('id = ANY(:ids)', { ids: refs.map((ref) => ref.itemId) })
-          .andWhere(items.inIdOrder(`id = ANY(:ids) AND status IN ('queued', 'running')`))
-          .andWhere(`status IN ('queued', 'running')`),
+          .andWhere(items.inIdOrder(`id = ANY(:ids) AND ${claimable}`))
+          .andWhere(claimable),
       );
       const byId = new Map(claimed.map((row) => [row.id, row]));
       return refs.map((ref) => byId.get(ref.itemId) ?? null);
