@@ -104,13 +104,13 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
     if (rows.length === 0) return new Set<string>();
     const companion = also && also.rows.length > 0 ? also : undefined;
     if (rows.length === 1 && !companion) {
-      // A lone row (the latency path) is a plain, prepared statement. Its tenant and `condition` are
-      // written so that no index can serve them: the generic plan then always finds the row by primary
-      // key (with `tenant_id = $1` it may walk the tenant's index when planned before any ANALYZE).
+      // A lone row (the latency path) is a plain, prepared statement. Its tenant condition is written
+      // so that no index can serve it: the generic plan then always finds the row by primary key
+      // (with `tenant_id = $1` it may walk the tenant's index when planned before any ANALYZE).
       const assignments = set.map((property, i) => `"${this.column(property)}" = $${i + 3}`);
       const updated = await this.direct(
         `UPDATE "${this.table}" t SET ${assignments.join(', ')}
-          WHERE t.id = $2 AND (t.tenant_id = $1) IS TRUE AND (${condition}) IS TRUE RETURNING t.id`,
+          WHERE t.id = $2 AND (t.tenant_id = $1) IS TRUE AND (${condition}) RETURNING t.id`,
         [this.tenantId, rows[0].id, ...this.parameters(rows[0], set)],
       );
       return new Set(updated.map((row) => row.id as string));
@@ -136,15 +136,12 @@ export class TenantScopedRepository<E extends ObjectLiteral & { tenantId: string
   /**
    * `UPDATE … FROM` a recordset (alias `v`) of this tenant's rows, `$1` being the tenant id.
    * `t.id = ANY(ids)` lets the planner probe the primary key: joined with the recordset alone it
-   * scans the tenant's rows whenever it has no statistics telling it the table is large. The
-   * tenant and `condition` are written so that no index can serve them (`IS TRUE`), or statistics
-   * from before a batch ran (no item `running`) make a walk of the tenant's running items look
-   * cheaper than the probes, and each finish would read all of them.
+   * scans the tenant's rows whenever it has no statistics telling it the table is large.
    */
   private updateFromRecordset(set: string[], condition: string, recordset: string, ids: string): string {
     const assignments = set.map((property) => `"${this.column(property)}" = v."${this.column(property)}"`);
     return `UPDATE "${this.table}" t SET ${assignments.join(', ')} FROM ${this.recordsetOf(recordset)} v
-      WHERE t.id = ANY(${ids}::uuid[]) AND t.id = v.id AND (t.tenant_id = $1) IS TRUE AND (${condition}) IS TRUE`;
+      WHERE t.tenant_id = $1 AND t.id = ANY(${ids}::uuid[]) AND t.id = v.id AND (${condition})`;
   }
 
   /**
