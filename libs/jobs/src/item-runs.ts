@@ -16,6 +16,14 @@ const END_COLUMNS = ['status', 'result', 'error', 'connectionId', 'model', 'poli
 const tenantOf = <T extends ItemRef>(ref: T) => ref.tenantId;
 
 /**
+ * An item a run may claim. `running` stays claimable: a worker that crashed mid-call leaves it so,
+ * and its job is retried. Written so that no index serves it (`IS TRUE`): with statistics older
+ * than the batch the planner would otherwise also walk the open items' index, which holds an entry
+ * for every item finished since the last vacuum, instead of only probing the primary key.
+ */
+const CLAIMABLE = `(status IN ('queued', 'running')) IS TRUE`;
+
+/**
  * The worker's writes to items: claim before a run, the conditional finish after. Runs that claim
  * or finish together share one statement per tenant (`tickBatcher`): a worker with hundreds of jobs
  * in flight writes in batches, not row by row, and each item keeps its own exactly-once checks.
@@ -25,18 +33,13 @@ export class ItemRuns {
   private readonly claims = tickBatcher<ItemRef, ItemEntity | null>(
     perGroup(tenantOf, async (tenantId, refs) => {
       const items = this.scope.repository(ItemEntity, tenantId);
-      // `running` stays claimable: a worker that crashed mid-call leaves it so, and its job is retried.
-      // `id = ANY(:ids)` outside the locking subquery too, and the status written so that no index
-      // serves it (`IS TRUE`): the planner then only probes the primary key. Otherwise, when the
-      // statistics are older than the batch, it also walks the open items' index, which holds an
-      // entry for every item finished since the last vacuum.
-      const claimable = `(status IN ('queued', 'running')) IS TRUE`;
+      // `id = ANY(:ids)` outside the locking subquery too: the planner then probes the primary key.
       const claimed = await items.updateReturning(
         items
           .updateQuery({ status: 'running', startedAt: () => 'now()' })
           .andWhere('id = ANY(:ids)', { ids: refs.map((ref) => ref.itemId) })
-          .andWhere(items.inIdOrder(`id = ANY(:ids) AND ${claimable}`))
-          .andWhere(claimable),
+          .andWhere(items.inIdOrder(`id = ANY(:ids) AND ${CLAIMABLE}`))
+          .andWhere(CLAIMABLE),
       );
       const byId = new Map(claimed.map((row) => [row.id, row]));
       return refs.map((ref) => byId.get(ref.itemId) ?? null);
