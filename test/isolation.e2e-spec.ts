@@ -7,6 +7,7 @@ describe("tenant isolation: another tenant's ids are 404 on every route, and lis
   let owner: ApiClient;
   let other: ApiClient;
   const ids: Record<string, string> = {};
+  const OWNER_PRICE = { input_per_million: 2, output_per_million: 3 };
 
   beforeAll(async () => {
     system = await startSystem();
@@ -14,6 +15,7 @@ describe("tenant isolation: another tenant's ids are 404 on every route, and lis
     other = await ApiClient.newTenant(system.http);
     ids.connection = await owner.mockConnection({}, 'owner-mock');
     await owner.routeAll(ids.connection);
+    await owner.put(`/v1/connections/${ids.connection}/prices/mock-1`, OWNER_PRICE).expect(200);
     ids.batch = (await owner.submit([{ custom_id: 'mine', task: 'summarization', input: { text: 'Not yours.' } }])).id;
     await owner.waitForBatch(ids.batch);
     ids.item = (await owner.items(ids.batch))[0].id;
@@ -31,6 +33,9 @@ describe("tenant isolation: another tenant's ids are 404 on every route, and lis
     ['PATCH', '/v1/connections/:connection'],
     ['DELETE', '/v1/connections/:connection'],
     ['POST', '/v1/connections/:connection/test'],
+    ['GET', '/v1/connections/:connection/prices'],
+    ['PUT', '/v1/connections/:connection/prices/mock-1'],
+    ['DELETE', '/v1/connections/:connection/prices/mock-1'],
     ['DELETE', '/v1/api-keys/:apiKey'],
     ['POST', '/v1/batches/:batch/cancel'],
   ])('%s %s', async (method, template) => {
@@ -40,9 +45,11 @@ describe("tenant isolation: another tenant's ids are 404 on every route, and lis
         ? other.get(path)
         : method === 'PATCH'
           ? other.patch(path, { name: 'stolen' })
-          : method === 'DELETE'
-            ? other.delete(path)
-            : other.post(path);
+          : method === 'PUT'
+            ? other.put(path, { input_per_million: 0, output_per_million: 0 })
+            : method === 'DELETE'
+              ? other.delete(path)
+              : other.post(path);
     const response = await request.expect(404);
     expect(response.body.error.code).toBe('not_found');
     expect(JSON.stringify(response.body)).not.toContain('owner-mock');
@@ -71,6 +78,8 @@ describe("tenant isolation: another tenant's ids are 404 on every route, and lis
     expect(connection.name).toBe('owner-mock');
     const keys = (await owner.get('/v1/api-keys').expect(200)).body.data;
     expect(keys.find((k: { id: string }) => k.id === ids.apiKey).revoked_at).toBeNull();
+    const prices = (await owner.get(`/v1/connections/${ids.connection}/prices`).expect(200)).body.data;
+    expect(prices[0]).toMatchObject({ model: 'mock-1', source: 'connection', ...OWNER_PRICE });
   });
 
   it("has Postgres refuse an item of one tenant in another tenant's batch", async () => {

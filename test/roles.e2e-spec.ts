@@ -18,6 +18,7 @@ describe('roles on every tenant route', () => {
   let clients: Record<Role, ApiClient>;
   let batchId: string;
   let itemId: string;
+  let platformConnection: string;
 
   beforeAll(async () => {
     system = await startSystem();
@@ -27,9 +28,16 @@ describe('roles on every tenant route', () => {
     batchId = (await owner.submit([{ custom_id: 'r', task: 'summarization', input: { text: 'Roles. Rules.' } }])).id;
     await owner.waitForBatch(batchId);
     itemId = (await owner.items(batchId))[0].id;
+    platformConnection = (
+      await ApiClient.admin(system.http)
+        .post('/v1/admin/connections', { name: 'platform mock', kind: 'mock' })
+        .expect(201)
+    ).body.id;
   });
 
   afterAll(() => system.close());
+
+  const PRICE = { input_per_million: 1, output_per_million: 2 };
 
   const memberKeyId = async (o: ApiClient) =>
     (await o.post('/v1/api-keys', { name: 'to revoke', role: 'member' }).expect(201)).body.id as string;
@@ -83,6 +91,25 @@ describe('roles on every tenant route', () => {
       needs: 'admin',
       call: async (c, o) => c.post(`/v1/connections/${await o.mockConnection()}/test`),
     },
+    {
+      route: 'GET /v1/connections/:id/prices',
+      needs: 'admin',
+      call: async (c, o) => c.get(`/v1/connections/${await o.mockConnection()}/prices`),
+    },
+    {
+      route: 'PUT /v1/connections/:id/prices/:model',
+      needs: 'admin',
+      call: async (c, o) => c.put(`/v1/connections/${await o.mockConnection()}/prices/mock-1`, PRICE),
+    },
+    {
+      route: 'DELETE /v1/connections/:id/prices/:model',
+      needs: 'admin',
+      call: async (c, o) => {
+        const connection = await o.mockConnection();
+        await o.put(`/v1/connections/${connection}/prices/mock-1`, PRICE).expect(200);
+        return c.delete(`/v1/connections/${connection}/prices/mock-1`);
+      },
+    },
     { route: 'GET /v1/routing', needs: 'admin', call: (c) => c.get('/v1/routing') },
     {
       route: 'PUT /v1/routing/:task',
@@ -130,6 +157,9 @@ describe('roles on every tenant route', () => {
       ['patch', `/v1/admin/tenants/${owner.tenantId}`],
       ['get', '/v1/admin/connections'],
       ['post', '/v1/admin/connections'],
+      ['get', `/v1/admin/connections/${platformConnection}/prices`],
+      ['put', `/v1/admin/connections/${platformConnection}/prices/mock-1`],
+      ['delete', `/v1/admin/connections/${platformConnection}/prices/mock-1`],
     ] as const) {
       const response = await system.http()[method](path).set('Authorization', `Bearer ${clients[role].key}`).send({});
       expect(response.status).toBe(401);

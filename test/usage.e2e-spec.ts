@@ -9,6 +9,8 @@ const FIELDS = [
   'input_tokens',
   'output_tokens',
   'cached_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
   'reasoning_tokens',
   'cost',
   'provider_cost',
@@ -159,7 +161,10 @@ describe('usage and cost: GET /v1/usage and per-connection prices', () => {
     const [row] = await db.query(
       `SELECT count(*)::int AS calls, (count(*) FILTER (WHERE outcome <> 'success'))::int AS failed_calls,
               coalesce(sum(input_tokens), 0)::int AS input_tokens, coalesce(sum(output_tokens), 0)::int AS output_tokens,
-              coalesce(sum(cached_tokens), 0)::int AS cached_tokens, coalesce(sum(reasoning_tokens), 0)::int AS reasoning_tokens,
+              coalesce(sum(cached_tokens), 0)::int AS cached_tokens,
+              coalesce(sum(cache_write_tokens), 0)::int AS cache_write_tokens,
+              coalesce(sum(cache_write_1h_tokens), 0)::int AS cache_write_1h_tokens,
+              coalesce(sum(reasoning_tokens), 0)::int AS reasoning_tokens,
               coalesce(sum(cost), 0)::float8 AS cost, sum(provider_cost)::float8 AS provider_cost
          FROM attempts WHERE tenant_id = $1`,
       [tenantId],

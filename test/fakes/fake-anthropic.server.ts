@@ -13,6 +13,7 @@ export interface FakeAnthropicOptions {
 export const DEFAULT_ANTHROPIC_USAGE = {
   input_tokens: 100,
   cache_creation_input_tokens: 0,
+  cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
   cache_read_input_tokens: 0,
   output_tokens: 50,
 };

@@ -26,6 +26,7 @@ export class ApiClient {
     return {
       get: (path: string) => http().get(path).set('Authorization', auth),
       post: (path: string, body?: object) => http().post(path).set('Authorization', auth).send(body),
+      put: (path: string, body: object) => http().put(path).set('Authorization', auth).send(body),
       patch: (path: string, body: object) => http().patch(path).set('Authorization', auth).send(body),
       delete: (path: string) => http().delete(path).set('Authorization', auth),
     };

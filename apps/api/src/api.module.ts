@@ -9,6 +9,7 @@ import { LoggingModule, MetricsModule } from '@conduit/observability';
 import { ProvidersModule } from '@conduit/providers';
 import { RoutingModule } from '@conduit/routing';
 import { TenancyModule } from '@conduit/tenancy';
+import { AdminConnectionPricesController } from './admin/admin-connection-prices.controller';
 import { AdminConnectionsController } from './admin/admin-connections.controller';
 import { AdminTenantsController } from './admin/admin-tenants.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -46,6 +47,7 @@ import { UsageController } from './usage/usage.controller';
     DocsController,
     AdminTenantsController,
     AdminConnectionsController,
+    AdminConnectionPricesController,
     MeController,
     ApiKeysController,
     AuditEventsController,

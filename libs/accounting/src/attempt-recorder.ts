@@ -184,6 +184,7 @@ export const ATTEMPT_COMPLETION_COLUMNS = [
   'outputTokens',
   'cachedTokens',
   'cacheWriteTokens',
+  'cacheWrite1hTokens',
   'reasoningTokens',
   'cost',
   'providerCost',
@@ -201,6 +202,7 @@ function usageColumns(usage: TokenUsage) {
     outputTokens: usage.outputTokens,
     cachedTokens: usage.cachedTokens,
     cacheWriteTokens: usage.cacheWriteTokens,
+    cacheWrite1hTokens: usage.cacheWrite1hTokens,
     reasoningTokens: usage.reasoningTokens,
   };
 }

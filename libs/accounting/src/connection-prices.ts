@@ -1,16 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { ConduitError } from '@conduit/common';
 import { ModelPriceEntity, ProviderConnectionEntity } from '@conduit/db';
+import { ownedBy, type ConnectionOwner } from '@conduit/providers';
 import { AuditLog, type Actor } from '@conduit/tenancy';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { PriceTable } from './price-table';
 
-/** USD per million tokens, as the API takes them. */
+/** USD per million tokens, as the API takes them. An optional rate omitted or null is derived (`toModelPrice`). */
 export interface PriceInput {
   input_per_million: number;
   output_per_million: number;
-  /** Cache reads; omitted or null: they cost the input rate. */
+  /** Cache reads; derived: the input rate. */
   cached_input_per_million?: number | null;
+  /** Cache writes (5-minute lifetime); derived: 1.25× input for Claude models, else the input rate. */
+  cache_write_per_million?: number | null;
+  /** 1-hour cache writes; derived: 2× input for Claude models, else the 5-minute rate. */
+  cache_write_1h_per_million?: number | null;
+  /** Reasoning output; derived: the output rate. */
+  reasoning_per_million?: number | null;
 }
 
 export interface ConnectionPriceList {
@@ -22,8 +29,9 @@ export interface ConnectionPriceList {
 }
 
 /**
- * A tenant's per-connection price overrides. Only the tenant's own connections: another tenant's,
- * or a platform connection, is not found (404). Every change is audited in its transaction.
+ * Per-connection price overrides, of a tenant's own connections or (owner null) of the platform's.
+ * Only the owner's connections: another tenant's, or a platform connection asked for by a tenant,
+ * is not found (404). Every change is audited in its transaction.
  */
 @Injectable()
 export class ConnectionPrices {
@@ -33,11 +41,11 @@ export class ConnectionPrices {
     private readonly prices: PriceTable,
   ) {}
 
-  async list(tenantId: string, connectionId: string): Promise<ConnectionPriceList> {
-    const connection = await this.connectionOf(this.dataSource.manager, tenantId, connectionId);
+  async list(owner: ConnectionOwner, connectionId: string): Promise<ConnectionPriceList> {
+    const connection = await this.connectionOf(this.dataSource.manager, owner, connectionId);
     const repository = this.dataSource.getRepository(ModelPriceEntity);
     const [overrides, defaults] = await Promise.all([
-      repository.find({ where: { tenantId, connectionId }, order: { model: 'ASC' } }),
+      repository.find({ where: { connectionId: connection.id }, order: { model: 'ASC' } }),
       repository.find({ where: { providerKind: connection.kind, connectionId: IsNull() }, order: { model: 'ASC' } }),
     ]);
     const overridden = new Set(overrides.map((price) => price.model));
@@ -47,37 +55,44 @@ export class ConnectionPrices {
   /** Sets (creates or replaces) the connection's price for a model. */
   async set(
     actor: Actor,
-    tenantId: string,
+    owner: ConnectionOwner,
     connectionId: string,
     model: string,
     input: PriceInput,
   ): Promise<ModelPriceEntity> {
     const saved = await this.dataSource.transaction(async (manager) => {
-      const connection = await this.connectionOf(manager, tenantId, connectionId);
+      const connection = await this.connectionOf(manager, owner, connectionId);
       const [row] = await manager.query<Record<string, unknown>[]>(
         `INSERT INTO model_prices
-           (tenant_id, provider_kind, model, connection_id, input_per_million, output_per_million, cached_input_per_million)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+           (tenant_id, provider_kind, model, connection_id, input_per_million, output_per_million,
+            cached_input_per_million, cache_write_per_million, cache_write_1h_per_million, reasoning_per_million)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (provider_kind, model, connection_id) WHERE connection_id IS NOT NULL
          DO UPDATE SET input_per_million = EXCLUDED.input_per_million,
                        output_per_million = EXCLUDED.output_per_million,
                        cached_input_per_million = EXCLUDED.cached_input_per_million,
+                       cache_write_per_million = EXCLUDED.cache_write_per_million,
+                       cache_write_1h_per_million = EXCLUDED.cache_write_1h_per_million,
+                       reasoning_per_million = EXCLUDED.reasoning_per_million,
                        updated_at = now()
          RETURNING id`,
         [
-          tenantId,
+          owner,
           connection.kind,
           model,
           connection.id,
           input.input_per_million,
           input.output_per_million,
           input.cached_input_per_million ?? null,
+          input.cache_write_per_million ?? null,
+          input.cache_write_1h_per_million ?? null,
+          input.reasoning_per_million ?? null,
         ],
       );
       await this.audit.record(
         actor,
         {
-          tenantId,
+          tenantId: owner,
           action: 'connection.price_set',
           targetType: 'connection',
           targetId: connection.id,
@@ -92,17 +107,15 @@ export class ConnectionPrices {
   }
 
   /** Removes the connection's price for a model: the default applies again. */
-  async remove(actor: Actor, tenantId: string, connectionId: string, model: string): Promise<void> {
+  async remove(actor: Actor, owner: ConnectionOwner, connectionId: string, model: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const connection = await this.connectionOf(manager, tenantId, connectionId);
-      const deleted = await manager
-        .getRepository(ModelPriceEntity)
-        .delete({ tenantId, connectionId: connection.id, model });
+      const connection = await this.connectionOf(manager, owner, connectionId);
+      const deleted = await manager.getRepository(ModelPriceEntity).delete({ connectionId: connection.id, model });
       if (!deleted.affected) throw ConduitError.notFound('price');
       await this.audit.record(
         actor,
         {
-          tenantId,
+          tenantId: owner,
           action: 'connection.price_delete',
           targetType: 'connection',
           targetId: connection.id,
@@ -116,12 +129,12 @@ export class ConnectionPrices {
 
   private async connectionOf(
     manager: EntityManager,
-    tenantId: string,
+    owner: ConnectionOwner,
     connectionId: string,
   ): Promise<ProviderConnectionEntity> {
     const connection = await manager
       .getRepository(ProviderConnectionEntity)
-      .findOne({ where: { id: connectionId, tenantId } });
+      .findOne({ where: { ...ownedBy(owner), id: connectionId } });
     if (!connection) throw ConduitError.notFound('connection');
     return connection;
   }

@@ -6,11 +6,17 @@ import { DataSource } from 'typeorm';
 /** How long prices are kept in memory: a changed price applies to calls within this long. */
 export const PRICE_CACHE_MS = 60_000;
 
-/** USD per million tokens. `cachedInput` null: cache reads cost the input rate. */
+/** USD per million tokens of each token class a provider bills, with unset rates already derived. */
 export interface ModelPrice {
   input: number;
+  /** Cache reads. */
+  cachedInput: number;
+  /** Cache writes with a 5-minute lifetime (and writes of no stated lifetime). */
+  cacheWrite: number;
+  /** Cache writes with a 1-hour lifetime. */
+  cacheWrite1h: number;
   output: number;
-  cachedInput: number | null;
+  reasoning: number;
 }
 
 /** What was called, to find its price: the connection's override first, then the kind's default. */
@@ -21,16 +27,32 @@ export interface PricedCall {
 }
 
 /**
- * Cost in USD of one call. `inputTokens` includes cache reads (our normalised meaning): those are
- * charged at the cached rate, the rest of the input at the input rate, output at the output rate.
+ * Cost in USD of one call, each token class at its own rate. In our normalised usage `inputTokens`
+ * includes cache reads and writes and `outputTokens` includes reasoning, so those are taken out of
+ * the totals and charged at their rates; what is left is charged at the input and output rates.
+ * A breakdown larger than what it breaks down is cut to it, so no token is charged twice.
  */
 export function costOf(price: ModelPrice, usage: TokenUsage): number {
-  const cached = Math.min(Math.max(usage.cachedTokens, 0), usage.inputTokens);
-  const fresh = usage.inputTokens - cached;
+  const input = Math.max(usage.inputTokens, 0);
+  const cached = clamp(usage.cachedTokens, input);
+  const written = clamp(usage.cacheWriteTokens, input - cached);
+  const writtenForAnHour = clamp(usage.cacheWrite1hTokens, written);
+  const output = Math.max(usage.outputTokens, 0);
+  const reasoning = clamp(usage.reasoningTokens, output);
   const usd =
-    (fresh * price.input + cached * (price.cachedInput ?? price.input) + usage.outputTokens * price.output) / 1e6;
+    ((input - cached - written) * price.input +
+      cached * price.cachedInput +
+      (written - writtenForAnHour) * price.cacheWrite +
+      writtenForAnHour * price.cacheWrite1h +
+      (output - reasoning) * price.output +
+      reasoning * price.reasoning) /
+    1e6;
   // attempts.cost is numeric(18, 8).
   return Math.round(usd * 1e8) / 1e8;
+}
+
+function clamp(tokens: number, atMost: number): number {
+  return Math.min(Math.max(tokens, 0), atMost);
 }
 
 interface Snapshot {
@@ -95,12 +117,37 @@ export class PriceTable {
   }
 }
 
+/**
+ * A row's rates, with those it leaves null derived the way providers bill them: cache reads at the
+ * input rate, reasoning at the output rate (OpenAI, Anthropic and Gemini all do), cache writes at
+ * Anthropic's multiples of the input rate for Claude models (served by Anthropic, Bedrock or
+ * OpenRouter alike) and at the input rate for the others, which do not bill them separately.
+ */
 export function toModelPrice(row: ModelPriceEntity): ModelPrice {
+  const input = Number(row.inputPerMillion);
+  const output = Number(row.outputPerMillion);
+  const claude = isClaude(row);
+  const cacheWrite = rate(row.cacheWritePerMillion) ?? (claude ? input * CLAUDE_CACHE_WRITE_5M : input);
   return {
-    input: Number(row.inputPerMillion),
-    output: Number(row.outputPerMillion),
-    cachedInput: row.cachedInputPerMillion === null ? null : Number(row.cachedInputPerMillion),
+    input,
+    cachedInput: rate(row.cachedInputPerMillion) ?? input,
+    cacheWrite,
+    cacheWrite1h: rate(row.cacheWrite1hPerMillion) ?? (claude ? input * CLAUDE_CACHE_WRITE_1H : cacheWrite),
+    output,
+    reasoning: rate(row.reasoningPerMillion) ?? output,
   };
+}
+
+/** Anthropic's prompt-caching prices: a 5-minute cache write costs 1.25× input, a 1-hour one 2×. */
+const CLAUDE_CACHE_WRITE_5M = 1.25;
+const CLAUDE_CACHE_WRITE_1H = 2;
+
+function isClaude(row: ModelPriceEntity): boolean {
+  return row.providerKind === 'anthropic' || /claude/i.test(row.model);
+}
+
+function rate(perMillion: string | null): number | null {
+  return perMillion === null ? null : Number(perMillion);
 }
 
 function key(a: string, b: string): string {

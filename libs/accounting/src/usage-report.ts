@@ -11,6 +11,9 @@ export interface UsageRow {
   input_tokens: number;
   output_tokens: number;
   cached_tokens: number;
+  /** Input written to the prompt cache, of which `cache_write_1h_tokens` for an hour. */
+  cache_write_tokens: number;
+  cache_write_1h_tokens: number;
   reasoning_tokens: number;
   /** USD, from the price table. */
   cost: number;
@@ -52,6 +55,8 @@ const EMPTY: UsageRow = {
   input_tokens: 0,
   output_tokens: 0,
   cached_tokens: 0,
+  cache_write_tokens: 0,
+  cache_write_1h_tokens: 0,
   reasoning_tokens: 0,
   cost: 0,
   provider_cost: null,
@@ -80,6 +85,8 @@ export class UsageReports {
       .addSelect('coalesce(sum(a.input_tokens), 0)::bigint', 'input_tokens')
       .addSelect('coalesce(sum(a.output_tokens), 0)::bigint', 'output_tokens')
       .addSelect('coalesce(sum(a.cached_tokens), 0)::bigint', 'cached_tokens')
+      .addSelect('coalesce(sum(a.cache_write_tokens), 0)::bigint', 'cache_write_tokens')
+      .addSelect('coalesce(sum(a.cache_write_1h_tokens), 0)::bigint', 'cache_write_1h_tokens')
       .addSelect('coalesce(sum(a.reasoning_tokens), 0)::bigint', 'reasoning_tokens')
       .addSelect('coalesce(sum(a.cost), 0)', 'cost')
       .addSelect('sum(a.provider_cost)', 'provider_cost');
@@ -112,6 +119,8 @@ function toUsageRow(row: RawRow): UsageRow {
     input_tokens: Number(row.input_tokens),
     output_tokens: Number(row.output_tokens),
     cached_tokens: Number(row.cached_tokens),
+    cache_write_tokens: Number(row.cache_write_tokens),
+    cache_write_1h_tokens: Number(row.cache_write_1h_tokens),
     reasoning_tokens: Number(row.reasoning_tokens),
     cost: Number(row.cost),
     provider_cost: row.provider_cost === null ? null : Number(row.provider_cost),

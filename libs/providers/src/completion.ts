@@ -35,13 +35,18 @@ export interface CompletionRequest {
 /**
  * Token usage with one meaning for every provider: `inputTokens` counts every input token processed
  * (cache reads and writes included), `outputTokens` every generated token (reasoning included);
- * the other three are breakdowns of those two.
+ * the others are breakdowns of those two, each billed at its own rate.
  */
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
+  /** Input read from the provider's prompt cache. */
   cachedTokens: number;
+  /** Input written to the prompt cache (every lifetime). */
   cacheWriteTokens: number;
+  /** The part of `cacheWriteTokens` written for an hour (Anthropic, Bedrock), billed above 5-minute writes. */
+  cacheWrite1hTokens: number;
+  /** Output spent on reasoning (thinking). */
   reasoningTokens: number;
 }
 
@@ -50,6 +55,7 @@ export const ZERO_USAGE: TokenUsage = Object.freeze({
   outputTokens: 0,
   cachedTokens: 0,
   cacheWriteTokens: 0,
+  cacheWrite1hTokens: 0,
   reasoningTokens: 0,
 });
 

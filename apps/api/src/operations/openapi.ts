@@ -109,7 +109,23 @@ const priceExample = {
   input_per_million: 0.15,
   output_per_million: 0.6,
   cached_input_per_million: 0.075,
+  cache_write_per_million: null,
+  cache_write_1h_per_million: null,
+  reasoning_per_million: null,
   updated_at: CREATED_AT,
+};
+const PRICE_DESCRIPTION =
+  'USD per million tokens of each token class: the input rate applies to input neither read from nor written to ' +
+  'the prompt cache, the output rate to output that is not reasoning. ' +
+  'A rate omitted or null is derived when a call is priced: cache reads at the input rate; 5-minute cache writes ' +
+  'at 1.25× input for Claude models, else the input rate; 1-hour cache writes at 2× input for Claude models, ' +
+  'else the 5-minute rate; reasoning at the output rate. A connection’s price wins over the default of its kind.';
+const priceBodyExample = {
+  input_per_million: 3,
+  output_per_million: 15,
+  cached_input_per_million: 0.3,
+  cache_write_per_million: 3.75,
+  cache_write_1h_per_million: 6,
 };
 const list = (example: unknown) => ({ data: [example], next_cursor: null });
 const connectionBodyExample = {
@@ -268,6 +284,33 @@ export const ROUTES: RouteDoc[] = [
       example: { ok: true, latency_ms: 312, models: ['gpt-4o-mini'] },
     },
     errors: [422],
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/connections/:id/prices',
+    tag: 'Platform',
+    summary: "A platform-managed connection's own prices, then the defaults of its kind",
+    auth: 'platform',
+    response: { status: 200, description: 'Prices', example: list(priceExample) },
+  },
+  {
+    method: 'put',
+    path: '/v1/admin/connections/:id/prices/:model',
+    tag: 'Platform',
+    summary: 'Set the price of a model on a platform-managed connection (URL-encode a `/` in the model)',
+    description: PRICE_DESCRIPTION,
+    auth: 'platform',
+    body: priceBody,
+    bodyExample: priceBodyExample,
+    response: { status: 200, description: 'The price', example: priceExample },
+  },
+  {
+    method: 'delete',
+    path: '/v1/admin/connections/:id/prices/:model',
+    tag: 'Platform',
+    summary: "Remove a platform-managed connection's price for a model (back to the default)",
+    auth: 'platform',
+    response: { status: 204, description: 'Removed' },
   },
 
   // Tenant: identity and keys
@@ -625,6 +668,8 @@ export const ROUTES: RouteDoc[] = [
             input_tokens: 1200,
             output_tokens: 300,
             cached_tokens: 0,
+            cache_write_tokens: 0,
+            cache_write_1h_tokens: 0,
             reasoning_tokens: 0,
             cost: 0.0021,
             provider_cost: null,
@@ -647,11 +692,12 @@ export const ROUTES: RouteDoc[] = [
     method: 'put',
     path: '/v1/connections/:id/prices/:model',
     tag: 'Usage',
-    summary: 'Set the price of a model on a connection (USD per million tokens; URL-encode a `/` in the model)',
+    summary: 'Set the price of a model on a connection (URL-encode a `/` in the model)',
+    description: PRICE_DESCRIPTION,
     auth: 'api_key',
     role: 'admin',
     body: priceBody,
-    bodyExample: { input_per_million: 0.15, output_per_million: 0.6, cached_input_per_million: 0.075 },
+    bodyExample: priceBodyExample,
     response: { status: 200, description: 'The price', example: priceExample },
   },
   {

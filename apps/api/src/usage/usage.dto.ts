@@ -40,12 +40,21 @@ function isDateOnly(value: string): boolean {
 
 const perMillion = z.number().min(0).max(1_000_000);
 
-/** `PUT /v1/connections/:id/prices/:model`: USD per million tokens. */
+/**
+ * `PUT …/connections/:id/prices/:model` (tenant and platform): USD per million tokens of each token
+ * class. An optional rate omitted or null is derived from the others when a call is priced.
+ */
 export const priceBody = z.strictObject({
   input_per_million: perMillion,
   output_per_million: perMillion,
-  /** Cache reads; omitted or null: the input rate. */
+  /** Cache reads; derived: the input rate. */
   cached_input_per_million: perMillion.nullable().optional(),
+  /** Cache writes (5-minute lifetime); derived: 1.25× input for Claude models, else the input rate. */
+  cache_write_per_million: perMillion.nullable().optional(),
+  /** 1-hour cache writes; derived: 2× input for Claude models, else the 5-minute rate. */
+  cache_write_1h_per_million: perMillion.nullable().optional(),
+  /** Reasoning (thinking) output; derived: the output rate. */
+  reasoning_per_million: perMillion.nullable().optional(),
 });
 export type PriceBody = z.infer<typeof priceBody>;
 

@@ -6,6 +6,8 @@ const usage = {
   input_tokens: 10,
   output_tokens: 5,
   cached_tokens: 0,
+  cache_write_tokens: 3,
+  cache_write_1h_tokens: 1,
   reasoning_tokens: 0,
   cost: 0.00012,
   provider_cost: null,
@@ -25,10 +27,10 @@ describe('usageCsv', () => {
       'user',
     );
     expect(csv.split('\r\n')).toEqual([
-      'user,calls,failed_calls,input_tokens,output_tokens,cached_tokens,reasoning_tokens,cost,provider_cost',
-      '"a ""quoted"", name",2,1,10,5,0,0,0.00012,',
-      `"'=HYPERLINK(""x"")",2,1,10,5,0,0,0.00012,`,
-      ',2,1,10,5,0,0,0.00012,',
+      'user,calls,failed_calls,input_tokens,output_tokens,cached_tokens,cache_write_tokens,cache_write_1h_tokens,reasoning_tokens,cost,provider_cost',
+      '"a ""quoted"", name",2,1,10,5,0,3,1,0,0.00012,',
+      `"'=HYPERLINK(""x"")",2,1,10,5,0,3,1,0,0.00012,`,
+      ',2,1,10,5,0,3,1,0,0.00012,',
       '',
     ]);
   });

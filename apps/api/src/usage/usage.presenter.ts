@@ -7,6 +7,8 @@ const USAGE_FIELDS = [
   'input_tokens',
   'output_tokens',
   'cached_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
   'reasoning_tokens',
   'cost',
   'provider_cost',
@@ -56,9 +58,17 @@ export function presentPrice(price: ModelPriceEntity) {
     source: price.connectionId ? 'connection' : 'default',
     input_per_million: Number(price.inputPerMillion),
     output_per_million: Number(price.outputPerMillion),
-    cached_input_per_million: price.cachedInputPerMillion === null ? null : Number(price.cachedInputPerMillion),
+    cached_input_per_million: rate(price.cachedInputPerMillion),
+    cache_write_per_million: rate(price.cacheWritePerMillion),
+    cache_write_1h_per_million: rate(price.cacheWrite1hPerMillion),
+    reasoning_per_million: rate(price.reasoningPerMillion),
     updated_at: price.updatedAt.toISOString(),
   };
+}
+
+/** A rate left unset is null: it is derived from the others when a call is priced. */
+function rate(perMillion: string | null): number | null {
+  return perMillion === null ? null : Number(perMillion);
 }
 
 /** The connection's own prices first, then the defaults of its kind that still apply. */

@@ -56,6 +56,10 @@ export class AttemptEntity {
   @Column('int', { name: 'cache_write_tokens' })
   cacheWriteTokens!: number;
 
+  /** The part of `cacheWriteTokens` written for an hour, priced above 5-minute writes. */
+  @Column('int', { name: 'cache_write_1h_tokens' })
+  cacheWrite1hTokens!: number;
+
   @Column('int', { name: 'reasoning_tokens' })
   reasoningTokens!: number;
 

@@ -39,6 +39,7 @@ export function tokenUsage(parts: Partial<TokenUsage>): TokenUsage {
     outputTokens: parts.outputTokens ?? 0,
     cachedTokens: parts.cachedTokens ?? 0,
     cacheWriteTokens: parts.cacheWriteTokens ?? 0,
+    cacheWrite1hTokens: parts.cacheWrite1hTokens ?? 0,
     reasoningTokens: parts.reasoningTokens ?? 0,
   };
 }

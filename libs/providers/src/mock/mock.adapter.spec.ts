@@ -223,6 +223,7 @@ describe('MockAdapter answers', () => {
         outputTokens: Math.ceil(first.text.length / 4),
         cachedTokens: 0,
         cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
         reasoningTokens: 0,
       },
     });

@@ -112,6 +112,7 @@ function completion(request: CompletionRequest, answer: unknown): CompletionResu
       outputTokens: Math.max(1, Math.ceil(text.length / 4)),
       cachedTokens: 0,
       cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
       reasoningTokens: 0,
     },
   };

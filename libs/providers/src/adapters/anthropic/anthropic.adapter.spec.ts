@@ -89,7 +89,24 @@ describe('AnthropicAdapter against the fake Anthropic server', () => {
         outputTokens: 45,
         cachedTokens: 30,
         cacheWriteTokens: 20,
+        cacheWrite1hTokens: 0,
         reasoningTokens: 0,
+      });
+    });
+
+    it('reads which cache writes are for an hour from usage.cache_creation (billed at a higher rate)', async () => {
+      fake.usage = {
+        input_tokens: 100,
+        cache_read_input_tokens: 30,
+        cache_creation_input_tokens: 500,
+        cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 300 },
+        output_tokens: 45,
+      };
+      expect((await complete()).usage).toMatchObject({
+        inputTokens: 630,
+        cachedTokens: 30,
+        cacheWriteTokens: 500,
+        cacheWrite1hTokens: 300,
       });
     });
 

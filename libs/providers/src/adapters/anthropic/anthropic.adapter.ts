@@ -120,7 +120,8 @@ export function anthropicBody(request: CompletionRequest, mode: StructuredOutput
 
 /**
  * Anthropic's `input_tokens` EXCLUDES cache reads and writes (PROVIDERS.md), so total input is the
- * sum of the three. `output_tokens` already includes extended-thinking tokens.
+ * sum of the three. `cache_creation` splits the writes by cache lifetime: 1-hour writes cost more
+ * than 5-minute ones. `output_tokens` already includes extended-thinking tokens.
  */
 export function anthropicUsage(raw: unknown): TokenUsage {
   const usage = asObject(raw) ?? {};
@@ -131,6 +132,7 @@ export function anthropicUsage(raw: unknown): TokenUsage {
     outputTokens: count(usage.output_tokens),
     cachedTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
+    cacheWrite1hTokens: count(asObject(usage.cache_creation)?.ephemeral_1h_input_tokens),
     reasoningTokens: count(asObject(usage.output_tokens_details)?.thinking_tokens),
   });
 }

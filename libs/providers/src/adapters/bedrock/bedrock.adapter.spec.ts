@@ -144,7 +144,27 @@ describe('BedrockAdapter against the fake Bedrock server', () => {
         outputTokens: 40,
         cachedTokens: 30,
         cacheWriteTokens: 20,
+        cacheWrite1hTokens: 0,
         reasoningTokens: 0,
+      });
+    });
+
+    it('reads which cache writes are for an hour from cacheDetails (billed at a higher rate)', async () => {
+      fake.usage = {
+        inputTokens: 100,
+        outputTokens: 40,
+        totalTokens: 640,
+        cacheReadInputTokens: 0,
+        cacheWriteInputTokens: 500,
+        cacheDetails: [
+          { ttl: '1h', inputTokens: 300 },
+          { ttl: '5m', inputTokens: 200 },
+        ],
+      };
+      expect((await complete()).usage).toMatchObject({
+        inputTokens: 600,
+        cacheWriteTokens: 500,
+        cacheWrite1hTokens: 300,
       });
     });
 

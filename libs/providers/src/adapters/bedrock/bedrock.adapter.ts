@@ -171,17 +171,22 @@ export function converseBody(request: CompletionRequest, mode: StructuredOutput)
 /**
  * Assumption: like Anthropic's, Bedrock's `inputTokens` counts only the uncached input;
  * `cacheReadInputTokens` and `cacheWriteInputTokens` come on top (AWS prompt-caching docs), so
- * total input is the sum. No reasoning breakdown is reported.
+ * total input is the sum. `cacheDetails` splits the writes by cache lifetime (`5m`, `1h`).
+ * No reasoning breakdown is reported.
  */
 export function bedrockUsage(raw: unknown): TokenUsage {
   const usage = asObject(raw) ?? {};
   const cacheRead = count(usage.cacheReadInputTokens);
   const cacheWrite = count(usage.cacheWriteInputTokens);
+  const hourWrites = asArray(usage.cacheDetails)
+    .map(asObject)
+    .filter((detail) => detail?.ttl === '1h');
   return tokenUsage({
     inputTokens: count(usage.inputTokens) + cacheRead + cacheWrite,
     outputTokens: count(usage.outputTokens),
     cachedTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
+    cacheWrite1hTokens: hourWrites.reduce((sum, detail) => sum + count(detail?.inputTokens), 0),
   });
 }
 

@@ -82,6 +82,7 @@ describe('GeminiAdapter against the fake Gemini server', () => {
         outputTokens: 100,
         cachedTokens: 150,
         cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
         reasoningTokens: 60,
       });
     });

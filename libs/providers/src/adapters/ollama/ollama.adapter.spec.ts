@@ -64,6 +64,7 @@ describe('OllamaAdapter against the fake Ollama server', () => {
         outputTokens: 18,
         cachedTokens: 0,
         cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
         reasoningTokens: 0,
       });
     });

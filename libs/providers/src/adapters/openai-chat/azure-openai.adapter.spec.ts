@@ -54,6 +54,7 @@ describe('AzureOpenAIAdapter against the fake (Azure flavour)', () => {
       outputTokens: 60,
       cachedTokens: 256,
       cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
       reasoningTokens: 0,
     });
   });

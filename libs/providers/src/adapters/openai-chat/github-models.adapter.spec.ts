@@ -46,6 +46,7 @@ describe('GitHubModelsAdapter against the fake (GitHub flavour)', () => {
       outputTokens: 11,
       cachedTokens: 0,
       cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
       reasoningTokens: 0,
     });
   });

@@ -46,6 +46,7 @@ describe('OpenAICompatibleAdapter against the fake (vLLM / LiteLLM style)', () =
       outputTokens: 15,
       cachedTokens: 0,
       cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
       reasoningTokens: 0,
     });
     expect(result.providerCost).toBe(0.000321);

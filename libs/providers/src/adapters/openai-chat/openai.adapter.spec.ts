@@ -99,6 +99,7 @@ describe('OpenAIAdapter against the fake OpenAI server', () => {
         outputTokens: 300,
         cachedTokens: 1000,
         cacheWriteTokens: 50,
+        cacheWrite1hTokens: 0,
         reasoningTokens: 120,
       });
       expect(result.providerCost).toBeUndefined();

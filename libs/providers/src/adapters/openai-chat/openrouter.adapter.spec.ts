@@ -60,6 +60,7 @@ describe('OpenRouterAdapter against the fake (OpenRouter flavour)', () => {
       outputTokens: 90,
       cachedTokens: 100,
       cacheWriteTokens: 20,
+      cacheWrite1hTokens: 0,
       reasoningTokens: 30,
     });
   });
