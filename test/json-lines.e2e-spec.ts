@@ -87,7 +87,7 @@ describe('JSON Lines ingest', () => {
     const response = await upload(body).expect(400);
     expect(response.body.error.code).toBe('validation_failed');
     const paths = response.body.error.details.map((d: { path: string }) => d.path);
-    expect(paths).toEqual(['line 3', 'line 6.input.text', 'line 7.custom_id', 'line 8.input']);
+    expect(paths).toEqual(['line 3', 'line 6.input.text', 'line 7.custom_id', 'line 8.input.text']);
     expect((await db.query('SELECT count(*)::int AS n FROM items'))[0].n).toBe(before);
   });
 

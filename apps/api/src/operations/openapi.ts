@@ -1,4 +1,4 @@
-import { ErrorCode } from '@conduit/common';
+import { ErrorCode, MAX_JSON_DEPTH } from '@conduit/common';
 import type { ApiKeyRole } from '@conduit/db';
 import { submitBatchSchema } from '@conduit/jobs';
 import { z } from 'zod';
@@ -736,7 +736,8 @@ function operation(route: RouteDoc): Record<string, unknown> {
   ];
 
   const errorStatuses = new Set<number>(route.errors ?? []);
-  if (route.body || route.query) errorStatuses.add(400);
+  // Path parameters pass the input rule too (no U+0000, no unpaired surrogate).
+  if (route.body || route.query || pathParams.length > 0) errorStatuses.add(400);
   if (route.auth !== 'none') errorStatuses.add(401);
   if (route.auth === 'api_key') [403, 429].forEach((s) => errorStatuses.add(s));
   if (pathParams.includes('id')) errorStatuses.add(404);
@@ -807,7 +808,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       version: '1',
       description:
         'Multi-tenant bring-your-own-LLM job platform. Every error has the shape ' +
-        '`{"error": {"code", "message", "details"?}}` with a stable `code`.',
+        '`{"error": {"code", "message", "details"?}}` with a stable `code`. No string the API accepts ' +
+        '(in a body, a JSON Lines line, a query or path parameter) may contain U+0000 or an unpaired ' +
+        `surrogate, and JSON may nest arrays and objects at most ${MAX_JSON_DEPTH} levels deep: either is ` +
+        '400 `validation_failed` naming the field.',
     },
     tags: [...new Set(ROUTES.map((r) => r.tag))].map((name) => ({ name })),
     paths,
