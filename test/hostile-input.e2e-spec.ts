@@ -262,4 +262,36 @@ describe('hostile input: every refusal is a 4xx with a code, and nothing is stor
       expect(await codes(62)).toEqual(['too_deep']);
     });
   });
+
+  describe('connections created or renamed at the same moment with the same name', () => {
+    const eightAtOnce = (send: () => ReturnType<ApiClient['post']>) =>
+      Promise.all(Array.from({ length: 8 }, () => send().then((r) => r)));
+
+    it('answers one 201 and seven 409 conflict for a tenant connection', async () => {
+      const responses = await eightAtOnce(() => tenant.post('/v1/connections', { name: 'twin', kind: 'mock' }));
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+      for (const refused of responses.filter((r) => r.status === 409)) {
+        expect(refused.body.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('"twin"') });
+      }
+    });
+
+    it('answers one 201 and seven 409 conflict for a platform connection', async () => {
+      const name = `platform-twin-${randomUUID()}`;
+      const responses = await eightAtOnce(() =>
+        ApiClient.admin(system.http).post('/v1/admin/connections', { name, kind: 'mock' }),
+      );
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+      expect(responses.find((r) => r.status === 409)?.body.error.message).toContain(name);
+    });
+
+    it('answers 409 conflict to renames that race to one name', async () => {
+      const ids = await Promise.all(Array.from({ length: 8 }, () => tenant.mockConnection()));
+      const responses = await Promise.all(ids.map((id) => tenant.patch(`/v1/connections/${id}`, { name: 'renamed' })));
+      expect(responses.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+      expect(responses.find((r) => r.status === 409)?.body.error).toMatchObject({
+        code: 'conflict',
+        message: expect.stringContaining('"renamed"'),
+      });
+    });
+  });
 });

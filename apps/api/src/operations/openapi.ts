@@ -219,7 +219,7 @@ export const ROUTES: RouteDoc[] = [
     body: createConnectionBody,
     bodyExample: connectionBodyExample,
     response: { status: 201, description: 'Created', example: { ...connectionExample, status: 'untested' } },
-    errors: [422],
+    errors: [409, 422],
   },
   {
     method: 'get',
@@ -246,7 +246,7 @@ export const ROUTES: RouteDoc[] = [
     body: updateConnectionBody,
     bodyExample: { api_key: 'sk-new…' },
     response: { status: 200, description: 'The updated connection', example: connectionExample },
-    errors: [422],
+    errors: [409, 422],
   },
   {
     method: 'delete',
@@ -351,7 +351,7 @@ export const ROUTES: RouteDoc[] = [
     body: createConnectionBody,
     bodyExample: connectionBodyExample,
     response: { status: 201, description: 'Created', example: { ...connectionExample, status: 'untested' } },
-    errors: [422],
+    errors: [409, 422],
   },
   {
     method: 'get',
@@ -381,7 +381,7 @@ export const ROUTES: RouteDoc[] = [
     body: updateConnectionBody,
     bodyExample: { name: 'OpenAI prod (rotated)', api_key: 'sk-new…' },
     response: { status: 200, description: 'The updated connection', example: connectionExample },
-    errors: [422],
+    errors: [409, 422],
   },
   {
     method: 'delete',
@@ -674,7 +674,11 @@ const ERROR_EXAMPLES: Record<number, { description: string; code: ErrorCode; mes
     message: 'this needs the admin role',
   },
   404: { description: 'Not found (also for ids of other tenants)', code: ErrorCode.NotFound, message: 'no such batch' },
-  409: { description: 'Conflict', code: ErrorCode.Conflict, message: 'the Idempotency-Key was used with another body' },
+  409: {
+    description: 'Conflict (a name already taken, an Idempotency-Key reused with another body, …)',
+    code: ErrorCode.Conflict,
+    message: 'the Idempotency-Key was used with another body',
+  },
   413: { description: 'Payload too large', code: ErrorCode.PayloadTooLarge, message: 'the request body is too large' },
   422: { description: 'Egress blocked or test failed', code: ErrorCode.EgressBlocked, message: 'address not allowed' },
   429: {
