@@ -66,7 +66,10 @@ export class BatchesController {
     const submitted = isJsonLines(request)
       ? await this.batches.submitLines(
           caller,
-          bodyLines(request, this.config.http.jsonLinesLimitBytes),
+          bodyLines(request, {
+            bodyBytes: this.config.http.jsonLinesLimitBytes,
+            lineBytes: this.config.http.jsonLinesLineLimitBytes,
+          }),
           parseOrThrow(linesQuery, query),
           idempotencyKey,
         )

@@ -464,7 +464,8 @@ export const ROUTES: RouteDoc[] = [
     description:
       'All items are validated before anything is stored: one bad item rejects the batch with ' +
       '`validation_failed` and `details` naming every bad item. With `Idempotency-Key`, the same key ' +
-      'and body return the same batch; another body is 409.',
+      'and body return the same batch; another body is 409. A JSON Lines body past `JSONL_BODY_LIMIT_MB`, ' +
+      'or with a line past `JSONL_LINE_LIMIT_KB` (default 4 MiB; `details` names the line), is 413.',
     auth: 'api_key',
     role: 'member',
     body: submitBatchSchema,
