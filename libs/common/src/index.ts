@@ -1,4 +1,4 @@
-export { ConduitError, ErrorCode, type ErrorDetail } from './conduit-error';
+export { ConduitError, ErrorCode, type ErrorBody, type ErrorDetail } from './conduit-error';
 export { formatPath, issuesToDetails, parseOrThrow, validationError } from './validation';
 export {
   assertAcceptableInput,
