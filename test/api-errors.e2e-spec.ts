@@ -133,12 +133,20 @@ describe('Bull Board', () => {
 
   afterAll(() => system.close());
 
-  it('answers 401 without operator credentials, with wrong ones, and with a tenant key', async () => {
-    await system.http().get('/admin/queues').expect(401);
-    await system.http().get('/admin/queues').auth('operator', 'wrong-password').expect(401);
+  it('answers 401 unauthenticated without operator credentials, with wrong ones, and with a tenant key', async () => {
     const tenant = await ApiClient.newTenant(system.http);
-    await system.http().get('/admin/queues').set('Authorization', `Bearer ${tenant.key}`).expect(401);
-    await system.http().get('/admin/queues/api/queues').expect(401);
+    for (const refused of [
+      system.http().get('/admin/queues'),
+      system.http().get('/admin/queues').auth('operator', 'wrong-password'),
+      system.http().get('/admin/queues').set('Authorization', `Bearer ${tenant.key}`),
+      system.http().get('/admin/queues/api/queues'),
+      system.http().put('/admin/queues/api/queues/items/pause'),
+    ]) {
+      const response = await refused.expect(401);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.body).toEqual({ error: { code: 'unauthenticated', message: expect.any(String) } });
+      expect(response.headers['www-authenticate']).toBe('Basic realm="Conduit operators"');
+    }
   });
 
   it('answers 200 with operator credentials and lists the items queue', async () => {

@@ -1,10 +1,54 @@
+import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
+import { startApiProcess } from './support/app-process';
 import { startSystem, type TestSystem } from './support/test-system';
 
 const line = (i: number) =>
   JSON.stringify({ custom_id: `row-${i}`, task: 'summarization', input: { text: `Row ${i}.` } });
+
+const MiB = 1024 * 1024;
+
+/** A JSON Lines line of exactly `bytes` bytes, newline included. */
+function longLine(i: number, bytes: number): string {
+  const empty = JSON.stringify({ custom_id: `long-${i}`, task: 'summarization', input: { text: '' } });
+  return `${empty.replace('""', `"${'x'.repeat(bytes - empty.length - 1)}"`)}\n`;
+}
+
+/**
+ * Streams `lines` to `POST url/v1/batches` as a client would (chunked, waiting whenever the
+ * socket is full) and resolves with the answer as soon as it comes, whether or not the client has
+ * finished sending. Rejects if there is no answer within `timeoutMs`.
+ */
+function uploadLines(url: string, key: string, lines: string[], timeoutMs = 15_000) {
+  const started = Date.now();
+  return new Promise<{ status: number; body: any; ms: number }>((resolve, reject) => {
+    const request = httpRequest(`${url}/v1/batches`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/x-ndjson' },
+    });
+    const timer = setTimeout(() => {
+      request.destroy();
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    request.on('error', reject);
+    request.on('response', (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: response.statusCode as number, body: JSON.parse(text), ms: Date.now() - started });
+      });
+    });
+    void (async () => {
+      for (const chunk of lines) if (!request.write(chunk)) await once(request, 'drain');
+      request.end();
+    })().catch(() => undefined); // the server may close the connection once it has answered
+  });
+}
 
 describe('JSON Lines ingest', () => {
   let restoreEnv: () => void;
@@ -13,11 +57,29 @@ describe('JSON Lines ingest', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    restoreEnv = overrideEnv({ JSONL_BODY_LIMIT_MB: '2' });
+    restoreEnv = overrideEnv({ JSONL_BODY_LIMIT_MB: '2', JSONL_LINE_LIMIT_KB: '1536' });
     system = await startSystem({ worker: false });
+    await system.api.listen(0, '127.0.0.1');
     tenant = await ApiClient.newTenant(system.http);
     db = system.api.get(DataSource);
   });
+
+  const url = () => `http://127.0.0.1:${(system.api.getHttpServer().address() as AddressInfo).port}`;
+  /** Uploads still inside their transaction: a COPY waiting for lines, or a transaction left idle. */
+  const openUploads = async () =>
+    (
+      await db.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()
+            AND (state LIKE 'idle in transaction%' OR (state = 'active' AND query LIKE 'COPY items%'))`,
+      )
+    )[0].n as number;
+  const counts = async () =>
+    (
+      await db.query(
+        'SELECT (SELECT count(*) FROM items)::int AS items, (SELECT count(*) FROM batches)::int AS batches',
+      )
+    )[0];
 
   afterAll(async () => {
     await system.close();
@@ -87,7 +149,7 @@ describe('JSON Lines ingest', () => {
     const response = await upload(body).expect(400);
     expect(response.body.error.code).toBe('validation_failed');
     const paths = response.body.error.details.map((d: { path: string }) => d.path);
-    expect(paths).toEqual(['line 3', 'line 6.input.text', 'line 7.custom_id', 'line 8.input']);
+    expect(paths).toEqual(['line 3', 'line 6.input.text', 'line 7.custom_id', 'line 8.input.text']);
     expect((await db.query('SELECT count(*)::int AS n FROM items'))[0].n).toBe(before);
   });
 
@@ -115,6 +177,60 @@ describe('JSON Lines ingest', () => {
     for (let i = 0; i < 3; i++) await upload(line(i)).expect(202);
   });
 
+  it('answers an upload past the limit made of 1 MiB lines with a prompt 413, and holds nothing open', async () => {
+    const before = await counts();
+    const member = (await tenant.post('/v1/api-keys', { name: 'to revoke', role: 'member' }).expect(201)).body;
+
+    // The 2 MiB limit is passed inside the third line, where no line ends.
+    const answer = await uploadLines(
+      url(),
+      tenant.key,
+      Array.from({ length: 8 }, (_, i) => longLine(i, MiB)),
+    );
+    expect(answer.status).toBe(413);
+    expect(answer.body).toEqual({ error: { code: 'payload_too_large', message: expect.stringContaining('bytes') } });
+    expect(answer.ms).toBeLessThan(5_000);
+
+    expect(await counts()).toEqual(before);
+    expect(await openUploads()).toBe(0);
+    // Nothing of the upload holds a lock: revoking a key (which locks the tenant's owner keys) is prompt.
+    const started = Date.now();
+    await tenant.delete(`/v1/api-keys/${member.id}`).timeout(5_000).expect(200);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('refuses a line longer than JSONL_LINE_LIMIT_KB with 413 naming the line, and stores nothing', async () => {
+    const before = (await db.query('SELECT count(*)::int AS n FROM batches'))[0].n;
+    const answer = await uploadLines(url(), tenant.key, [`${line(1)}\n`, longLine(2, 1.75 * MiB), `${line(3)}\n`]);
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toMatchObject({
+      code: 'payload_too_large',
+      message: expect.stringContaining('1536 KB'),
+      details: [{ path: 'line 2', message: expect.any(String) }],
+    });
+    expect((await db.query('SELECT count(*)::int AS n FROM batches'))[0].n).toBe(before);
+  });
+
+  it('rolls back an upload whose client goes away mid-line, and holds nothing open', async () => {
+    const before = await counts();
+    const request = httpRequest(`${url()}/v1/batches`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${tenant.key}`, 'Content-Type': 'application/x-ndjson' },
+    });
+    request.on('error', () => undefined);
+    request.write(`${line(1)}\n${line(2)}\n{"custom_id": "cut off`);
+    const waitFor = async (condition: () => Promise<boolean>) => {
+      for (const deadline = Date.now() + 5_000; !(await condition());) {
+        if (Date.now() > deadline) throw new Error('timed out');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    await waitFor(async () => (await openUploads()) === 1);
+    request.destroy();
+    await waitFor(async () => (await openUploads()) === 0);
+    expect(await counts()).toEqual(before);
+  });
+
   it('replays the same upload for the same Idempotency-Key, and refuses another with 409', async () => {
     const body = [line(1), line(2)].join('\n');
     const first = await upload(body).set('Idempotency-Key', 'jsonl-1').expect(202);
@@ -124,4 +240,31 @@ describe('JSON Lines ingest', () => {
       .set('Idempotency-Key', 'jsonl-1')
       .expect(409);
   });
+});
+
+describe('JSON Lines ingest in an API process', () => {
+  it('exits promptly on SIGTERM right after refusing an upload past the limit', async () => {
+    const api = await startApiProcess({ JSONL_BODY_LIMIT_MB: '1' });
+    try {
+      const created = await fetch(`${api.url}/v1/admin/tenants`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${ApiClient.platformToken()}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'uploader', plan: 'pro' }),
+      });
+      const { owner_api_key: key } = (await created.json()) as { owner_api_key: string };
+      const answer = await uploadLines(
+        api.url,
+        key,
+        Array.from({ length: 4 }, (_, i) => longLine(i, MiB)),
+      );
+      expect(answer.status).toBe(413);
+
+      const signalled = Date.now();
+      api.child.kill('SIGTERM');
+      expect(await api.exited).toEqual({ code: 0, signal: null });
+      expect(Date.now() - signalled).toBeLessThan(5_000);
+    } finally {
+      if (api.child.exitCode === null) api.child.kill('SIGKILL');
+    }
+  }, 90_000);
 });

@@ -193,7 +193,13 @@ describe('operations: worker metrics port', () => {
     try {
       await worker.init();
       const url = `http://127.0.0.1:${port}/metrics`;
-      expect((await fetch(url)).status).toBe(401);
+      const refused = await fetch(url);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Basic/);
+      expect(await refused.json()).toEqual({ error: { code: 'unauthenticated', message: expect.any(String) } });
+      const elsewhere = await fetch(`http://127.0.0.1:${port}/other`, { headers: { Authorization: operator() } });
+      expect(elsewhere.status).toBe(404);
+      expect(await elsewhere.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
       const response = await fetch(url, { headers: { Authorization: operator() } });
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('# TYPE conduit_attempts_total counter');

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { AccountingModule } from '@conduit/accounting';
 import { ConfigModule } from '@conduit/config';
 import { DbModule } from '@conduit/db';
@@ -18,6 +18,7 @@ import { BatchesController } from './batches/batches.controller';
 import { ConnectionsController } from './connections/connections.controller';
 import { DemoSeeder } from './demo-seeder';
 import { HealthController } from './health/health.controller';
+import { AcceptableInputInterceptor } from './http/acceptable-input.interceptor';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { ApiRateLimiter } from './http/api-rate-limiter';
 import { MeController } from './me/me.controller';
@@ -59,6 +60,11 @@ import { UsageController } from './usage/usage.controller';
     UsageController,
     ConnectionPricesController,
   ],
-  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }, DemoSeeder, ApiRateLimiter],
+  providers: [
+    { provide: APP_FILTER, useClass: ApiExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: AcceptableInputInterceptor },
+    DemoSeeder,
+    ApiRateLimiter,
+  ],
 })
 export class ApiModule {}

@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ConduitError, ErrorCode } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { basicAuthMatches, Metrics } from '@conduit/observability';
 
@@ -21,18 +22,27 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
     const port = this.config.operations.metricsPort;
     if (port === undefined) return;
     const { operatorUser, operatorPassword } = this.config.auth;
+    // Refusals have the API's error body.
+    const refuse = (response: ServerResponse, error: ConduitError, headers: OutgoingHttpHeaders = {}) =>
+      response
+        .writeHead(error.status, { ...headers, 'content-type': 'application/json' })
+        .end(JSON.stringify(error.toBody()));
     const server = createServer((request, response) => {
       if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
-        response.writeHead(404).end();
+        refuse(response, new ConduitError(ErrorCode.NotFound, 'no such route'));
         return;
       }
       if (!basicAuthMatches(request.headers.authorization, operatorUser, operatorPassword)) {
-        response.writeHead(401, { 'www-authenticate': 'Basic realm="Conduit operators"' }).end();
+        const error = new ConduitError(
+          ErrorCode.Unauthenticated,
+          'operator credentials are required (HTTP basic auth)',
+        );
+        refuse(response, error, { 'www-authenticate': 'Basic realm="Conduit operators"' });
         return;
       }
       this.metrics.scrape().then(
         ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(body),
-        () => response.writeHead(500).end(),
+        () => refuse(response, new ConduitError(ErrorCode.InternalError, 'the metrics could not be read')),
       );
     });
     await new Promise<void>((resolve, reject) => {

@@ -40,6 +40,11 @@ export interface ErrorDetail {
   message: string;
 }
 
+/** The body of every refusal, from every route: `{ error: { code, message, details? } }`. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: ErrorDetail[] };
+}
+
 /**
  * The one exception type our own code throws for a request it refuses.
  * The API's exception filter turns it into `{ error: { code, message, details? } }`.
@@ -55,6 +60,11 @@ export class ConduitError extends Error {
     super(message);
     this.name = 'ConduitError';
     this.status = STATUS_BY_CODE[code];
+  }
+
+  toBody(): ErrorBody {
+    const { code, message, details } = this;
+    return { error: { code, message, ...(details?.length ? { details } : {}) } };
   }
 
   static notFound(what: string): ConduitError {

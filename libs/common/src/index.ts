@@ -1,5 +1,12 @@
-export { ConduitError, ErrorCode, type ErrorDetail } from './conduit-error';
+export { ConduitError, ErrorCode, type ErrorBody, type ErrorDetail } from './conduit-error';
 export { formatPath, issuesToDetails, parseOrThrow, validationError } from './validation';
+export {
+  assertAcceptableInput,
+  findInputProblem,
+  inputProblemDetail,
+  MAX_JSON_DEPTH,
+  type InputProblem,
+} from './input-rules';
 export { decodeIdCursor, encodeIdCursor } from './cursor';
 export { exitCleanlyOnSignals } from './shutdown';
 export { deferred, type Deferred } from './deferred';

@@ -20,6 +20,7 @@ export class AppConfig {
     logLevel: Parsed<'http'>['LOG_LEVEL'];
     bodyLimit: string;
     jsonLinesLimitBytes: number;
+    jsonLinesLineLimitBytes: number;
     logFile?: string;
   };
   readonly database: { url: string; migrate: boolean; poolSize: number };
@@ -89,6 +90,7 @@ export class AppConfig {
       logLevel: http.LOG_LEVEL,
       bodyLimit: http.BODY_LIMIT,
       jsonLinesLimitBytes: http.JSONL_BODY_LIMIT_MB * 1024 * 1024,
+      jsonLinesLineLimitBytes: http.JSONL_LINE_LIMIT_KB * 1024,
       logFile: http.LOG_FILE,
     };
     this.database = { url: database.DATABASE_URL, migrate: database.DB_MIGRATE, poolSize: database.DB_POOL_SIZE };

@@ -78,6 +78,8 @@ export const sectionSchemas = (isDev: boolean) => ({
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BODY_LIMIT: z.string().default('10mb'),
     JSONL_BODY_LIMIT_MB: int(256, 1, 4_096),
+    // A line is held whole while it is read; the default fits the largest item the tasks accept.
+    JSONL_LINE_LIMIT_KB: int(4_096, 64, 65_536),
     LOG_FILE: z.string().min(1).optional(),
   }),
   database: z.object({

@@ -1,5 +1,5 @@
 import type { Hash } from 'node:crypto';
-import { validationError, type ErrorDetail, issuesToDetails } from '@conduit/common';
+import { inputProblemDetail, issuesToDetails, validationError, type ErrorDetail } from '@conduit/common';
 import { getTask, TASK_KINDS } from '@conduit/tasks';
 import { z } from 'zod';
 
@@ -9,26 +9,13 @@ export const MAX_ITEMS_PER_LINES_BATCH = 100_000;
 /** A refused JSON Lines batch reports at most this many problems (the first ones, by line). */
 const MAX_REPORTED_PROBLEMS = 100;
 
-/** Postgres stores no U+0000 in text or jsonb: such input is refused up front, never half-written. */
-const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
-
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\0');
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([key, inner]) => key.includes('\0') || hasNul(inner));
-  }
-  return false;
-}
-
 const itemEnvelope = z.strictObject({
   custom_id: z
     .string({ error: 'is required and must be a string' })
     .min(1, 'must not be empty')
-    .max(256, 'must be at most 256 characters')
-    .refine((id) => !hasNul(id), NUL_MESSAGE),
+    .max(256, 'must be at most 256 characters'),
   task: z.string({ error: 'is required and must be a string' }),
-  input: z.unknown().refine((input) => !hasNul(input), NUL_MESSAGE),
+  input: z.unknown(),
 });
 
 /** The batch as submitted; each item's `input` is checked against its task kind separately. */
@@ -44,14 +31,8 @@ export const submitBatchSchema = z.strictObject({
   metadata: z
     .record(z.string().max(64), z.unknown())
     .refine((m) => JSON.stringify(m).length <= 16_384, 'must be at most 16 KB as JSON')
-    .refine((m) => !hasNul(m), NUL_MESSAGE)
     .optional(),
-  user: z
-    .string()
-    .min(1)
-    .max(256)
-    .refine((user) => !hasNul(user), NUL_MESSAGE)
-    .optional(),
+  user: z.string().min(1).max(256).optional(),
 });
 export type SubmitBatchInput = z.infer<typeof submitBatchSchema>;
 
@@ -112,8 +93,9 @@ export function validateItems(items: readonly unknown[]): ValidItem[] {
 }
 
 /**
- * The valid items of a JSON Lines body, in order, each checked as its line arrives; blank lines
- * are skipped. A bad line does not stop the reading: after the last line, one `validation_failed`
+ * The valid items of a JSON Lines body, in order, each checked as its line arrives (first by the
+ * input rule every request passes, `inputProblemDetail`, then as an item); blank lines are
+ * skipped. A bad line does not stop the reading: after the last line, one `validation_failed`
  * names every bad line (the first 100). No item is yielded after the first bad line, since the
  * batch is refused anyway. Every line read is added to `hash`, so the same body hashes the same.
  */
@@ -131,11 +113,7 @@ export async function* checkLines(lines: AsyncIterable<string>, hash: Hash): Asy
     if (items > MAX_ITEMS_PER_LINES_BATCH) {
       throw validationError([{ path: where, message: `a batch holds at most ${MAX_ITEMS_PER_LINES_BATCH} items` }]);
     }
-    const parsed = parseJson(line);
-    const checked =
-      parsed === NOT_JSON
-        ? { problems: [{ path: where, code: 'invalid_json', message: 'is not valid JSON' }] }
-        : checker.check(parsed, where);
+    const checked = checkLine(checker, line, where);
     if ('item' in checked) {
       if (problems.length === 0) yield checked.item;
     } else if (problems.length < MAX_REPORTED_PROBLEMS) {
@@ -145,12 +123,13 @@ export async function* checkLines(lines: AsyncIterable<string>, hash: Hash): Asy
   if (problems.length > 0) throw validationError(problems.slice(0, MAX_REPORTED_PROBLEMS));
 }
 
-const NOT_JSON = Symbol('not JSON');
-
-function parseJson(line: string): unknown {
+function checkLine(checker: ItemChecker, line: string, where: string): ReturnType<ItemChecker['check']> {
+  let parsed: unknown;
   try {
-    return JSON.parse(line);
+    parsed = JSON.parse(line);
   } catch {
-    return NOT_JSON;
+    return { problems: [{ path: where, code: 'invalid_json', message: 'is not valid JSON' }] };
   }
+  const problem = inputProblemDetail(parsed, [where]);
+  return problem ? { problems: [problem] } : checker.check(parsed, where);
 }

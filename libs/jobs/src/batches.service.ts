@@ -4,8 +4,15 @@ import { emptyUsage, UsageSummaries, type UsageSummary } from '@conduit/accounti
 import { ConduitError, ErrorCode, validationError } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { AccessGate, AuditLog, type Actor } from '@conduit/tenancy';
-import { BatchEntity, ItemEntity, TenantScope, TERMINAL_ITEM_STATUSES, type ItemStatus } from '@conduit/db';
-import { DataSource, In, MoreThan, QueryFailedError } from 'typeorm';
+import {
+  BatchEntity,
+  isUniqueViolation,
+  ItemEntity,
+  TenantScope,
+  TERMINAL_ITEM_STATUSES,
+  type ItemStatus,
+} from '@conduit/db';
+import { DataSource, In, MoreThan } from 'typeorm';
 import { checkLines, validateItems, type SubmitBatchInput } from './batch-input';
 import { BatchProgress, emptyCounts, type ItemCounts } from './batch-progress';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -366,8 +373,4 @@ class ReplayOf extends Error {
   ) {
     super('replay');
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
 }

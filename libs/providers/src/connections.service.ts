@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConduitError, ErrorCode } from '@conduit/common';
-import { ProviderConnectionEntity, type ConnectionLimits } from '@conduit/db';
+import { isUniqueViolation, ProviderConnectionEntity, type ConnectionLimits } from '@conduit/db';
 import { AuditLog, type Actor } from '@conduit/tenancy';
 import { DataSource, In, IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type { ProviderKind } from './completion';
@@ -49,8 +49,7 @@ export class ConnectionsService {
     const id = randomUUID();
     const sealed = this.secrets.seal(id, null, { api_key: input.api_key, base_url: input.base_url });
     const builtInModels = BUILT_IN_MODELS[input.kind];
-    return this.dataSource.transaction(async (manager) => {
-      await this.assertNameFree(manager, owner, input.name);
+    const created = this.dataSource.transaction(async (manager) => {
       const connection = await manager.getRepository(ProviderConnectionEntity).save({
         id,
         tenantId: owner,
@@ -90,6 +89,7 @@ export class ConnectionsService {
       );
       return connection;
     });
+    return refuseTakenName(created, input.name);
   }
 
   list(owner: ConnectionOwner): Promise<ProviderConnectionEntity[]> {
@@ -113,7 +113,7 @@ export class ConnectionsService {
     id: string,
     patch: UpdateConnectionInput,
   ): Promise<ProviderConnectionEntity> {
-    return this.dataSource.transaction(async (manager) => {
+    const updated = this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(ProviderConnectionEntity);
       const current = await repository.findOne({
         where: { ...ownedBy(owner), id },
@@ -127,8 +127,6 @@ export class ConnectionsService {
       const hasApiKey = patch.api_key === undefined ? current.secretHint !== null : true;
       assertComplete({ kind, settings, hasApiKey, hasBaseUrl });
       if (patch.base_url) this.endpoints.assertAllowed(patch.base_url);
-      if (patch.name !== undefined && patch.name !== current.name)
-        await this.assertNameFree(manager, owner, patch.name);
 
       const secretChanged = patch.api_key !== undefined || patch.base_url !== undefined;
       const needsTest = secretChanged || patch.settings !== undefined;
@@ -136,7 +134,7 @@ export class ConnectionsService {
         ? this.secrets.seal(id, current.secretCiphertext, { api_key: patch.api_key, base_url: patch.base_url })
         : { ciphertext: current.secretCiphertext, keyId: current.secretKeyVersion };
 
-      const updated = await repository.save({
+      const saved = await repository.save({
         ...current,
         name: patch.name ?? current.name,
         settings,
@@ -159,8 +157,9 @@ export class ConnectionsService {
         },
         manager,
       );
-      return updated;
+      return saved;
     });
+    return patch.name === undefined ? updated : refuseTakenName(updated, patch.name);
   }
 
   /** Refused while the current routing policy of any task (of any tenant, for platform ones) names it. */
@@ -216,15 +215,6 @@ export class ConnectionsService {
     );
     return rows.map((row) => row.task);
   }
-
-  private async assertNameFree(manager: EntityManager, owner: ConnectionOwner, name: string): Promise<void> {
-    const taken = await manager.getRepository(ProviderConnectionEntity).exists({ where: { ...ownedBy(owner), name } });
-    if (taken) {
-      throw new ConduitError(ErrorCode.Conflict, `a connection named "${name}" already exists`, [
-        { path: 'name', message: 'is already used by another connection' },
-      ]);
-    }
-  }
 }
 
 /** The connections a tenant may route to: its own, and the platform's when its plan includes them. */
@@ -244,6 +234,20 @@ export function isRoutableBy(
 /** The one filter for connection ownership: a tenant's rows, or the platform's (no tenant). */
 export function ownedBy(owner: ConnectionOwner): FindOptionsWhere<ProviderConnectionEntity> {
   return { tenantId: owner === null ? IsNull() : owner };
+}
+
+/** Names are unique per tenant, and among platform connections: Postgres decides, also between two requests at once. */
+const NAME_INDEXES = ['provider_connections_tenant_name_idx', 'provider_connections_platform_name_idx'];
+
+async function refuseTakenName<T>(write: Promise<T>, name: string): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (!isUniqueViolation(error, NAME_INDEXES)) throw error;
+    throw new ConduitError(ErrorCode.Conflict, `a connection named "${name}" already exists`, [
+      { path: 'name', message: 'is already used by another connection' },
+    ]);
+  }
 }
 
 /** The audit view of a change: secrets only as "changed". */

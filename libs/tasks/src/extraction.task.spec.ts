@@ -118,6 +118,26 @@ describe('extraction result check', () => {
     expect(check({ data: [] })).toEqual({ ok: false, reason: 'answer.data is not a JSON object' });
   });
 
+  it('refuses data nested deeper than the input limit, without overflowing the stack', () => {
+    const deep = JSON.parse(`${'{"a":'.repeat(100_000)}{}${'}'.repeat(100_000)}`) as unknown;
+    // Any object passes the first, and would overflow JSON.stringify when stored; Ajv checks data
+    // against the second level by level, recursively.
+    const node = { type: 'object', properties: { a: { $ref: '#/$defs/node' } } };
+    for (const caller of [{ type: 'object' }, { ...node, $defs: { node } }]) {
+      expect(extractionTask.checkResult({ ...input, schema: caller }, { data: deep })).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/^answer\.data[.a]+… nests arrays and objects more than 64 levels deep$/),
+      });
+    }
+  });
+
+  it('refuses text Postgres cannot store', () => {
+    expect(check({ data: { name: 'A\u0000nn' } })).toEqual({
+      ok: false,
+      reason: 'answer.data.name must not contain the NUL character (\\u0000)',
+    });
+  });
+
   it('names the first Ajv errors without echoing the answer', () => {
     const result = check({ data: { age: -1, email: 'SECRET-VALUE', extra: true } });
     expect(result.ok).toBe(false);

@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { decodeIdCursor, encodeIdCursor, parseOrThrow, validationError } from '@conduit/common';
+import { decodeIdCursor, encodeIdCursor, findInputProblem, parseOrThrow, validationError } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { ITEM_STATUSES } from '@conduit/db';
 import { BatchesService, submitBatchSchema } from '@conduit/jobs';
@@ -15,17 +15,25 @@ import { presentBatch, presentItem, presentResultLine } from './batch.presenter'
 
 export const itemsQuery = paginationQuery.extend({ status: z.enum(ITEM_STATUSES).optional() });
 
-/** A JSON Lines upload's batch fields, as query parameters (`metadata` as a JSON object string). */
+/**
+ * A JSON Lines upload's batch fields, as query parameters (`metadata` as a JSON object string,
+ * which passes the input rule once parsed, as a JSON body would).
+ */
 const linesQuery = submitBatchSchema.omit({ items: true, metadata: true }).extend({
   metadata: z
     .string()
     .transform((raw, ctx) => {
+      let parsed: unknown;
       try {
-        return JSON.parse(raw) as unknown;
+        parsed = JSON.parse(raw);
       } catch {
         ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
         return z.NEVER;
       }
+      const problem = findInputProblem(parsed);
+      if (problem === undefined) return parsed;
+      ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+      return z.NEVER;
     })
     .pipe(submitBatchSchema.shape.metadata.unwrap())
     .optional(),
@@ -58,7 +66,10 @@ export class BatchesController {
     const submitted = isJsonLines(request)
       ? await this.batches.submitLines(
           caller,
-          bodyLines(request, this.config.http.jsonLinesLimitBytes),
+          bodyLines(request, {
+            bodyBytes: this.config.http.jsonLinesLimitBytes,
+            lineBytes: this.config.http.jsonLinesLineLimitBytes,
+          }),
           parseOrThrow(linesQuery, query),
           idempotencyKey,
         )

@@ -1,10 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
-import { ConduitError, ErrorCode, type ErrorDetail } from '@conduit/common';
+import { ConduitError, ErrorCode, type ErrorBody } from '@conduit/common';
 import type { Response } from 'express';
-
-interface ErrorBody {
-  error: { code: string; message: string; details?: ErrorDetail[] };
-}
 
 const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   [HttpStatus.BAD_REQUEST]: ErrorCode.ValidationFailed,
@@ -33,10 +29,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
   }
 
   private toResponse(exception: unknown): [number, ErrorBody] {
-    if (exception instanceof ConduitError) {
-      const { code, message, details } = exception;
-      return [exception.status, { error: { code, message, ...(details?.length ? { details } : {}) } }];
-    }
+    if (exception instanceof ConduitError) return [exception.status, exception.toBody()];
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.InternalError : ErrorCode.ValidationFailed);

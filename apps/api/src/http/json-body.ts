@@ -3,18 +3,22 @@ import type { INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
 /**
- * The JSON body parser, with its failures turned into our own errors before Nest sees them
- * (Nest would otherwise report bad JSON as a generic 400 and lose why).
+ * The JSON body parser, with every one of its failures turned into our own error before Nest sees
+ * it (Nest would otherwise report bad JSON as a generic 400 and lose why, and a failure the parser
+ * gives no `type`, such as a body that is not the gzip its `Content-Encoding` says, as a 500).
  */
 export function useJsonBody(app: INestApplication, limit: string): void {
-  app.use(express.json({ limit }));
-  app.use((error: unknown, _request: Request, _response: Response, next: NextFunction) => {
-    next(fromBodyParser(error) ?? error);
+  const parse = express.json({ limit });
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    parse(request, response, (error?: unknown) =>
+      next(error === undefined ? undefined : fromBodyParser(error, request.headers['content-encoding'])),
+    );
   });
 }
 
-function fromBodyParser(error: unknown): ConduitError | undefined {
-  switch ((error as { type?: unknown } | null)?.type) {
+function fromBodyParser(error: unknown, contentEncoding: string | undefined): ConduitError {
+  const type = (error as { type?: unknown } | null)?.type;
+  switch (type) {
     case 'entity.parse.failed':
       return new ConduitError(ErrorCode.InvalidJson, 'the request body is not valid JSON');
     case 'entity.too.large':
@@ -22,7 +26,14 @@ function fromBodyParser(error: unknown): ConduitError | undefined {
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new ConduitError(ErrorCode.ValidationFailed, 'the request body has an unsupported encoding');
-    default:
-      return undefined;
   }
+  // Untyped: zlib refused the body ("incorrect header check"), or the upload broke off.
+  if (type === undefined && contentEncoding !== undefined) {
+    const reason = error instanceof Error ? `: ${error.message}` : '';
+    return new ConduitError(
+      ErrorCode.InvalidJson,
+      `the request body could not be decompressed (Content-Encoding: ${contentEncoding})${reason}`,
+    );
+  }
+  return new ConduitError(ErrorCode.InvalidJson, 'the request body could not be read');
 }

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@conduit/common';
+import { ErrorCode, MAX_JSON_DEPTH } from '@conduit/common';
 import type { ApiKeyRole } from '@conduit/db';
 import { submitBatchSchema } from '@conduit/jobs';
 import { z } from 'zod';
@@ -235,7 +235,7 @@ export const ROUTES: RouteDoc[] = [
     body: createConnectionBody,
     bodyExample: connectionBodyExample,
     response: { status: 201, description: 'Created', example: { ...connectionExample, status: 'untested' } },
-    errors: [422],
+    errors: [409, 422],
   },
   {
     method: 'get',
@@ -262,7 +262,7 @@ export const ROUTES: RouteDoc[] = [
     body: updateConnectionBody,
     bodyExample: { api_key: 'sk-new…' },
     response: { status: 200, description: 'The updated connection', example: connectionExample },
-    errors: [422],
+    errors: [409, 422],
   },
   {
     method: 'delete',
@@ -394,7 +394,7 @@ export const ROUTES: RouteDoc[] = [
     body: createConnectionBody,
     bodyExample: connectionBodyExample,
     response: { status: 201, description: 'Created', example: { ...connectionExample, status: 'untested' } },
-    errors: [422],
+    errors: [409, 422],
   },
   {
     method: 'get',
@@ -424,7 +424,7 @@ export const ROUTES: RouteDoc[] = [
     body: updateConnectionBody,
     bodyExample: { name: 'OpenAI prod (rotated)', api_key: 'sk-new…' },
     response: { status: 200, description: 'The updated connection', example: connectionExample },
-    errors: [422],
+    errors: [409, 422],
   },
   {
     method: 'delete',
@@ -507,7 +507,8 @@ export const ROUTES: RouteDoc[] = [
     description:
       'All items are validated before anything is stored: one bad item rejects the batch with ' +
       '`validation_failed` and `details` naming every bad item. With `Idempotency-Key`, the same key ' +
-      'and body return the same batch; another body is 409.',
+      'and body return the same batch; another body is 409. A JSON Lines body past `JSONL_BODY_LIMIT_MB`, ' +
+      'or with a line past `JSONL_LINE_LIMIT_KB` (default 4 MiB; `details` names the line), is 413.',
     auth: 'api_key',
     role: 'member',
     body: submitBatchSchema,
@@ -720,7 +721,11 @@ const ERROR_EXAMPLES: Record<number, { description: string; code: ErrorCode; mes
     message: 'this needs the admin role',
   },
   404: { description: 'Not found (also for ids of other tenants)', code: ErrorCode.NotFound, message: 'no such batch' },
-  409: { description: 'Conflict', code: ErrorCode.Conflict, message: 'the Idempotency-Key was used with another body' },
+  409: {
+    description: 'Conflict (a name already taken, an Idempotency-Key reused with another body, …)',
+    code: ErrorCode.Conflict,
+    message: 'the Idempotency-Key was used with another body',
+  },
   413: { description: 'Payload too large', code: ErrorCode.PayloadTooLarge, message: 'the request body is too large' },
   422: { description: 'Egress blocked or test failed', code: ErrorCode.EgressBlocked, message: 'address not allowed' },
   429: {
@@ -782,7 +787,8 @@ function operation(route: RouteDoc): Record<string, unknown> {
   ];
 
   const errorStatuses = new Set<number>(route.errors ?? []);
-  if (route.body || route.query) errorStatuses.add(400);
+  // Path parameters pass the input rule too (no U+0000, no unpaired surrogate).
+  if (route.body || route.query || pathParams.length > 0) errorStatuses.add(400);
   if (route.auth !== 'none') errorStatuses.add(401);
   if (route.auth === 'api_key') [403, 429].forEach((s) => errorStatuses.add(s));
   if (pathParams.includes('id')) errorStatuses.add(404);
@@ -853,7 +859,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       version: '1',
       description:
         'Multi-tenant bring-your-own-LLM job platform. Every error has the shape ' +
-        '`{"error": {"code", "message", "details"?}}` with a stable `code`.',
+        '`{"error": {"code", "message", "details"?}}` with a stable `code`. No string the API accepts ' +
+        '(in a body, a JSON Lines line, a query or path parameter) may contain U+0000 or an unpaired ' +
+        `surrogate, and JSON may nest arrays and objects at most ${MAX_JSON_DEPTH} levels deep: either is ` +
+        '400 `validation_failed` naming the field.',
     },
     tags: [...new Set(ROUTES.map((r) => r.tag))].map((name) => ({ name })),
     paths,
