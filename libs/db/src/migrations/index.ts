@@ -6,6 +6,7 @@ import { ModelPrices1764200000000 } from './1764200000000-model-prices';
 import { AttemptsFillfactor1764300000000 } from './1764300000000-attempts-fillfactor';
 import { DispatchCursor1764400000000 } from './1764400000000-dispatch-cursor';
 import { ItemsBatchTenantKey1764500000000 } from './1764500000000-items-batch-tenant-key';
+import { ItemLeases1764700000000 } from './1764700000000-item-leases';
 
 /** Every migration, oldest first. Listed as classes so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AttemptsFillfactor1764300000000,
   DispatchCursor1764400000000,
   ItemsBatchTenantKey1764500000000,
+  ItemLeases1764700000000,
 ];
