@@ -123,7 +123,11 @@ describe('Postgres is the source of truth: the reconciler repairs a Redis that l
     // Postgres still has the item open. Adding the same job id again would be a no-op while the
     // old job exists, so the reconciler must remove it first.
     await redis.set(lock, 'held-by-the-test', 'PX', 60_000);
-    await db.query(`UPDATE items SET status = 'running', result = NULL, completed_at = NULL WHERE id = $1`, [item.id]);
+    // Its run ended long ago: its lease is not renewed any more.
+    await db.query(
+      `UPDATE items SET status = 'running', result = NULL, completed_at = NULL, lease_until = NULL WHERE id = $1`,
+      [item.id],
+    );
     await db.query(`UPDATE batches SET status = 'in_progress', completed_at = NULL WHERE id = $1`, [id]);
     expect(await queue.getJobState(item.id)).toBe('completed');
 

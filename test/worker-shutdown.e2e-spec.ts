@@ -1,8 +1,10 @@
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../apps/api/src/main';
 import { createWorkerApp } from '../apps/worker/src/main';
+import { FakeOpenAIServer } from './fakes';
 import { ApiClient } from './support/api-client';
 import { overrideEnv } from './support/env';
+import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';
 import { TcpProxy } from './support/tcp-proxy';
 import { startWorkerProcess } from './support/worker-process';
@@ -16,23 +18,46 @@ const items = (n: number) =>
 
 describe('graceful shutdown', () => {
   let system: TestSystem;
+  let fake: FakeOpenAIServer;
+  let closeFake: () => Promise<void>;
+  let restoreEgress: () => void;
 
   beforeAll(async () => {
+    restoreEgress = allowLoopbackEgress();
+    fake = new FakeOpenAIServer({ flavour: 'compatible', apiKey: 'sk-shutdown' });
+    ({ close: closeFake } = await fake.start());
     system = await startSystem({ worker: false });
   });
 
-  afterAll(() => system.close());
+  afterAll(async () => {
+    await system.close();
+    await closeFake();
+    restoreEgress();
+  });
 
-  it('on SIGTERM stops taking jobs, lets running calls finish, and exits cleanly', async () => {
+  /** A tenant whose tasks run on the fake provider, through the egress client, with no retries. */
+  async function tenantOnTheFake() {
     const tenant = await ApiClient.newTenant(system.http);
-    await tenant.routeAll(await tenant.mockConnection({ latency_ms: 1_500 }));
-    const { id } = await tenant.submit(items(6));
+    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-shutdown');
+    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
+    return tenant;
+  }
 
-    const worker = await startWorkerProcess({ WORKER_CONCURRENCY: '2', SHUTDOWN_GRACE_MS: '10000' });
+  async function whenRunning(batchId: string, n: number) {
     const db = system.api.get(DataSource);
     const running = async () =>
-      (await db.query(`SELECT count(*)::int AS n FROM items WHERE batch_id = $1 AND status = 'running'`, [id]))[0].n;
-    while ((await running()) < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+      (await db.query(`SELECT count(*)::int AS n FROM items WHERE batch_id = $1 AND status = 'running'`, [batchId]))[0]
+        .n;
+    while ((await running()) < n) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  it('on SIGTERM stops taking jobs, lets running calls finish, and exits cleanly', async () => {
+    fake.latencyMs = 1_500;
+    const tenant = await tenantOnTheFake();
+    const { id } = await tenant.submit(items(30));
+
+    const worker = await startWorkerProcess({ WORKER_CONCURRENCY: '5', SHUTDOWN_GRACE_MS: '10000' });
+    await whenRunning(id, 5);
 
     const signalled = Date.now();
     worker.child.kill('SIGTERM');
@@ -41,14 +66,48 @@ describe('graceful shutdown', () => {
     expect(Date.now() - signalled).toBeLessThan(8_000);
 
     const counts = (await tenant.get(`/v1/batches/${id}`).expect(200)).body.counts;
-    // The two calls in flight finished; nothing new was started; nothing is left half-done.
-    expect(counts).toMatchObject({ succeeded: 2, running: 0, queued: 4 });
+    // The calls in flight finished (the HTTP client stays open until they have); nothing new was
+    // started; nothing failed or is left half-done.
+    expect(counts).toMatchObject({ succeeded: 5, failed: 0, running: 0, queued: 25 });
 
+    fake.latencyMs = 0;
     const next = await startSystem();
     try {
       const batch = await tenant.waitForBatch(id);
-      expect(batch.counts).toMatchObject({ total: 6, succeeded: 6 });
+      expect(batch.counts).toMatchObject({ total: 30, succeeded: 30 });
       for (const item of await tenant.items(id)) expect(item.attempts).toBe(1);
+    } finally {
+      await next.close();
+    }
+  }, 90_000);
+
+  it('hands back the items whose calls outlast SHUTDOWN_GRACE_MS, to run again elsewhere, failing none', async () => {
+    fake.latencyMs = 30_000;
+    const tenant = await tenantOnTheFake();
+    const { id } = await tenant.submit(items(10));
+
+    const worker = await startWorkerProcess({ WORKER_CONCURRENCY: '4', SHUTDOWN_GRACE_MS: '500' });
+    await whenRunning(id, 4);
+    const signalled = Date.now();
+    worker.child.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(5_000);
+
+    // Back in line at once (not left running until a lock expires), and not failed.
+    const counts = (await tenant.get(`/v1/batches/${id}`).expect(200)).body.counts;
+    expect(counts).toMatchObject({ queued: 10, running: 0, failed: 0, succeeded: 0 });
+    const [cut] = await system.api
+      .get(DataSource)
+      .query(`SELECT count(*)::int AS n, array_agg(DISTINCT outcome) AS outcomes FROM attempts WHERE batch_id = $1`, [
+        id,
+      ]);
+    expect(cut).toEqual({ n: 4, outcomes: ['cancelled'] });
+
+    fake.latencyMs = 0;
+    const next = await startSystem();
+    try {
+      const batch = await tenant.waitForBatch(id);
+      expect(batch.counts).toMatchObject({ total: 10, succeeded: 10, failed: 0 });
     } finally {
       await next.close();
     }

@@ -50,6 +50,7 @@ export abstract class FakeServer {
   url = '';
   private readonly script: Script[] = [];
   private server?: Server;
+  private outage?: { until: number; status: number };
 
   /** Authentication failure for this request in the provider's format, or undefined when it passes. */
   protected abstract authenticate(
@@ -97,6 +98,15 @@ export abstract class FakeServer {
     return this.next({ status, body, headers });
   }
 
+  /**
+   * An outage: for the next `ms` every request is answered with `status` (after the usual latency);
+   * then the provider is back.
+   */
+  down(ms: number, status = 503): this {
+    this.outage = { until: Date.now() + ms, status };
+    return this;
+  }
+
   /** 200 with a body that is not JSON. */
   malformed(): this {
     return this.next({
@@ -138,10 +148,13 @@ export abstract class FakeServer {
     const request = record(req, Buffer.concat(chunks).toString('utf8'));
     this.requests.push(request);
 
-    const scripted = this.script.shift();
+    const outage = this.outage && Date.now() < this.outage.until ? this.outage : undefined;
+    const scripted = outage
+      ? { status: outage.status, body: { error: { message: 'The service is unavailable.' } } }
+      : this.script.shift();
     let response = await this.authenticate(request);
     if (!response && scripted) response = typeof scripted === 'function' ? scripted(request) : scripted;
-    else if (response && scripted) this.script.unshift(scripted); // keep it for an authenticated request
+    else if (response && scripted && !outage) this.script.unshift(scripted); // keep it for an authenticated request
     response ??= this.route(request);
 
     const delayMs = response.delayMs ?? this.latencyMs;

@@ -8,12 +8,16 @@ import {
   parseJobData,
   RunItemUseCase,
   settleBeforeClose,
+  WorkerStopping,
   type JobNameOn,
   type RunItemResult,
 } from '@conduit/jobs';
-import type { Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 
 type Handler = (data: unknown) => Promise<RunItemResult>;
+
+/** After the calls are cut short, how long runs get to hand their items back before the worker closes anyway. */
+const HAND_BACK_MS = 10_000;
 
 /** Thin on purpose: reads ids from the job and calls one use case per job name. */
 // Started by hand once the configuration is applied (decorator options are fixed at import time).
@@ -25,6 +29,7 @@ export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap
 
   constructor(
     runItem: RunItemUseCase,
+    private readonly stopping: WorkerStopping,
     private readonly config: AppConfig,
   ) {
     super();
@@ -41,17 +46,20 @@ export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap
   }
 
   /**
-   * SIGTERM: stop taking jobs at once, let running calls finish for up to SHUTDOWN_GRACE_MS,
-   * then close anyway. Jobs cut short stay active in Redis, are found stalled and run again
-   * elsewhere; their items are still claimable and their calls already accounted.
+   * SIGTERM: stop taking jobs, and runs start no new provider call (one about to hands its item
+   * back). Calls on the wire get up to SHUTDOWN_GRACE_MS to finish; then they are cut short and
+   * their items handed back too: back in line at once, never failed. Only then does Nest close the
+   * HTTP client and the connections (`onApplicationShutdown`).
    */
   async beforeApplicationShutdown(): Promise<void> {
     await settleBeforeClose([this.worker]);
-    const closed = this.worker.close().then(() => 'closed' as const);
-    const graceOver = sleep(this.config.worker.shutdownGraceMs, 'grace_over' as const, { ref: false });
-    if ((await Promise.race([closed, graceOver])) === 'grace_over') {
-      this.logger.warn('running jobs did not finish within SHUTDOWN_GRACE_MS; closing anyway (they will run again)');
-      await this.worker.close(true);
+    this.stopping.stopNewCalls();
+    const closed = this.worker.close();
+    if (await finishesWithin(closed, this.config.worker.shutdownGraceMs)) return;
+    this.logger.warn('calls outlasted SHUTDOWN_GRACE_MS: cutting them short; their items go back in line');
+    this.stopping.cutCallsShort();
+    if (!(await finishesWithin(closed, HAND_BACK_MS))) {
+      this.logger.warn('runs did not end after their calls were cut short; closing anyway (they will run again)');
     }
   }
 
@@ -61,9 +69,33 @@ export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap
     this.logger.warn({ err: error }, 'queue worker error');
   }
 
-  process(job: Job): Promise<RunItemResult> {
+  /**
+   * The run's end in BullMQ's terms: a failed item fails its job (for good: retrying cannot change
+   * it), so an operator sees it as failed; an item that waits goes back to the queue, delayed until
+   * it may run again.
+   */
+  async process(job: Job, token?: string): Promise<string> {
     const handler = this.handlers[job.name as JobNameOn<typeof ITEMS_QUEUE>];
     if (!handler) throw new Error(`no handler for job "${job.name}"`);
-    return handler(job.data);
+    const result = await handler(job.data);
+    switch (result.status) {
+      case 'failed':
+        throw new UnrecoverableError(`${result.error.code}: ${result.error.message}`);
+      case 'waiting':
+        await job.log(`waiting until ${new Date(result.untilMs).toISOString()}: ${result.reason}`);
+        if (result.untilMs <= Date.now()) {
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
+        await job.moveToDelayed(result.untilMs, token);
+        throw new DelayedError();
+      default:
+        return result.status;
+    }
   }
+}
+
+async function finishesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  const over = sleep(ms, false, { ref: false });
+  return Promise.race([work.then(() => true), over]);
 }

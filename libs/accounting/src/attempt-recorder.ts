@@ -1,12 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { deferred, perGroup, tickBatcher } from '@conduit/common';
-import { AttemptEntity, TenantScope } from '@conduit/db';
+import { AttemptEntity, retryOnConnectionLoss, TenantScope } from '@conduit/db';
 import { ZERO_USAGE, type TokenUsage } from '@conduit/providers';
 import { PriceTable, type PricedCall } from './price-table';
 
 /** Outcome of a call that was sent but whose answer never came back to us (the worker died). */
 export const IN_FLIGHT = 'in_flight';
+/** Outcome of a call the worker cut short itself: it was stopping, and the call outlasted its grace. */
+export const CANCELLED = 'cancelled';
+
+/** The calls to one target (connection and model) that an item's earlier runs made and saw fail. */
+export interface FailedCalls {
+  calls: number;
+  /** The error class of the latest of them. */
+  lastOutcome: string;
+}
+
+/** The key of a target in `failedCallsOf`'s map. */
+export const targetKey = (connectionId: string, model: string) => `${connectionId}/${model}`;
 
 export interface AttemptStart {
   tenantId: string;
@@ -144,6 +156,29 @@ export class AttemptRecorder {
     };
   }
 
+  /**
+   * The item's failed calls so far, per target (`targetKey`), for a run that resumes it: they count
+   * against each target's retries. Calls cut short by a dying or stopping worker do not: the
+   * provider did not fail them.
+   */
+  async failedCallsOf(tenantId: string, itemId: string): Promise<Map<string, FailedCalls>> {
+    const rows = await this.scope
+      .repository(AttemptEntity, tenantId)
+      .queryBuilder('a')
+      .select('a.connection_id', 'connection_id')
+      .addSelect('a.model', 'model')
+      .addSelect('count(*)::int', 'calls')
+      .addSelect('(array_agg(a.outcome ORDER BY a.created_at DESC, a.call_number DESC))[1]', 'last_outcome')
+      .andWhere('a.item_id = :itemId', { itemId })
+      .andWhere('a.outcome NOT IN (:...notFailures)', { notFailures: ['success', IN_FLIGHT, CANCELLED] })
+      .groupBy('a.connection_id')
+      .addGroupBy('a.model')
+      .getRawMany<{ connection_id: string; model: string; calls: number; last_outcome: string }>();
+    return new Map(
+      rows.map((row) => [targetKey(row.connection_id, row.model), { calls: row.calls, lastOutcome: row.last_outcome }]),
+    );
+  }
+
   /** Removes the row of a call that did not go out after all (the breaker or a pause said no). */
   async takeBack(attempt: StartedAttempt): Promise<void> {
     await attempt.stored;
@@ -158,7 +193,8 @@ export class AttemptRecorder {
     this.logger.warn(`Writing an attempt row again after: ${(error as Error).message}`);
     const { tenantId, ...rest } = row;
     try {
-      await this.scope.repository(AttemptEntity, tenantId).insertEach([rest]);
+      // Through a lost connection too: the call is on the wire, and is accounted only once this is stored.
+      await retryOnConnectionLoss(() => this.scope.repository(AttemptEntity, tenantId).insertEach([rest]), {});
     } catch (again) {
       if ((again as { code?: string }).code !== UNIQUE_VIOLATION) throw again;
     }

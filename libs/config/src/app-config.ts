@@ -37,8 +37,11 @@ export class AppConfig {
     defaultTimeoutMs: number;
     defaultMaxRetries: number;
     shutdownGraceMs: number;
+    /** A worker silent this long has died: its BullMQ locks and its items' leases run out. */
     lockMs: number;
     stalledIntervalMs: number;
+    itemDeadlineMs: number;
+    itemMaxRuns: number;
   };
   readonly routing: { breakerFailureThreshold: number; breakerWindowMs: number; breakerCooldownMs: number };
   readonly scheduling: {
@@ -121,6 +124,8 @@ export class AppConfig {
       shutdownGraceMs: worker.SHUTDOWN_GRACE_MS,
       lockMs: worker.WORKER_LOCK_MS,
       stalledIntervalMs: worker.WORKER_STALLED_INTERVAL_MS,
+      itemDeadlineMs: worker.ITEM_DEADLINE_MS,
+      itemMaxRuns: worker.ITEM_MAX_RUNS,
     };
     this.routing = {
       breakerFailureThreshold: routing.BREAKER_FAILURE_THRESHOLD,

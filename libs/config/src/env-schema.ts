@@ -127,6 +127,10 @@ export const sectionSchemas = (isDev: boolean) => ({
       /** How long a job's lock lasts without renewal; a worker silent that long has died and its jobs run again. */
       WORKER_LOCK_MS: int(30_000, 1_000, 600_000),
       WORKER_STALLED_INTERVAL_MS: int(30_000, 500, 600_000),
+      /** How long after submission an item may wait for a usable target (breaker open, over limits). */
+      ITEM_DEADLINE_MS: int(24 * 3_600_000, 1_000, 30 * 24 * 3_600_000),
+      /** Runs of an item that may be cut short (its worker died or stalled, or the run threw) before it fails. */
+      ITEM_MAX_RUNS: int(5, 1, 100),
     })
     .refine((w) => (w.WORKER_CALLS_IN_FLIGHT ?? 0) <= w.WORKER_CONCURRENCY, {
       path: ['WORKER_CALLS_IN_FLIGHT'],

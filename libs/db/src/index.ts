@@ -10,3 +10,4 @@ export {
   type ScopedWhere,
   type ScopedFindOptions,
 } from './tenant-scoped.repository';
+export { isConnectionLoss, retryOnConnectionLoss, type ReconnectOptions } from './connection-loss';

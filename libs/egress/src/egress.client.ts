@@ -1,4 +1,4 @@
-import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { ConnectionOptions } from 'node:tls';
 import { Agent, request } from 'undici';
 import { compileAllowances, describeAllowances, NO_ALLOWANCES, type EgressAllowances } from './egress-allowances';
@@ -42,7 +42,7 @@ export interface EgressConfigSource {
  * The one way out to the network. Owns one undici Agent whose connector resolves, checks and
  * pins every connection; requests never follow redirects and never read past the body cap.
  */
-export class EgressClient implements OnModuleInit, OnModuleDestroy {
+export class EgressClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Egress');
   private readonly allowances: EgressAllowances;
   private readonly maxBodyBytes: number;
@@ -73,7 +73,11 @@ export class EgressClient implements OnModuleInit, OnModuleDestroy {
     for (const line of describeAllowances(this.allowances)) this.logger.warn(line);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * The last step of shutdown: the worker's calls have finished (or were cut short) in
+   * `beforeApplicationShutdown`; closing earlier would fail calls still allowed to run.
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.close();
   }
 

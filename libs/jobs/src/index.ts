@@ -5,6 +5,7 @@ export { ItemFeeder, type FeedRound } from './scheduling/item-feeder';
 export { Reconciler, type ReconcileReport } from './scheduling/reconciler';
 export { SchedulerService } from './scheduling/scheduler.service';
 export { settleBeforeClose } from './queue-shutdown';
+export { WorkerStopping } from './worker-stopping';
 export { submitBatchSchema, validateItems, MAX_ITEMS_PER_JSON_BATCH, type SubmitBatchInput } from './batch-input';
 export type { ItemCounts } from './batch-progress';
 export {

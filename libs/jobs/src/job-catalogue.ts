@@ -48,4 +48,6 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   // Failed jobs stay a week for inspection in Bull Board.
   removeOnFail: { age: 7 * 24 * 3600 },
+  // A job's log says why its item waited (a breaker, limits); the latest lines are enough.
+  keepLogs: 20,
 };

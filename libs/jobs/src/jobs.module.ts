@@ -11,6 +11,7 @@ import { BatchProgress } from './batch-progress';
 import { BatchesService } from './batches.service';
 import { DEFAULT_JOB_OPTIONS, ITEMS_QUEUE, WEBHOOKS_QUEUE } from './job-catalogue';
 import { ItemQueue } from './item-queue';
+import { ItemLeases } from './item-leases';
 import { ItemRuns } from './item-runs';
 import { QueueShutdown } from './queue-shutdown';
 import { RunItemUseCase } from './run-item.usecase';
@@ -20,6 +21,7 @@ import { DeliverWebhookUseCase } from './webhooks/deliver-webhook.usecase';
 import { WebhookDeliveries } from './webhooks/webhook-deliveries.service';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { WebhookSecrets } from './webhooks/webhook-secrets.service';
+import { WorkerStopping } from './worker-stopping';
 
 /** Batch and item lifecycle, and the queue contract shared by the API and the worker. */
 @Module({
@@ -45,6 +47,8 @@ import { WebhookSecrets } from './webhooks/webhook-secrets.service';
     BatchProgress,
     BatchesService,
     ItemRuns,
+    ItemLeases,
+    WorkerStopping,
     QueueShutdown,
     RunItemUseCase,
     ItemFeeder,
@@ -58,6 +62,7 @@ import { WebhookSecrets } from './webhooks/webhook-secrets.service';
     BullModule,
     BatchesService,
     RunItemUseCase,
+    WorkerStopping,
     ItemFeeder,
     Reconciler,
     WebhookSecrets,

@@ -5,8 +5,10 @@ export {
   type ExecutionInput,
   type ExecutionOutcome,
   type ExecutionFailure,
+  type ExecutionWait,
   type TenantRoutes,
 } from './route-executor';
+export type { RunStop } from './run-stop';
 export { FAILURE_RULES, type FailureRule } from './failure-rules';
 export { retryDelayMs } from './retry-delay';
 export {

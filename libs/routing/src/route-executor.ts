@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PlatformBudget, type AttemptCompletion } from '@conduit/accounting';
+import { PlatformBudget, targetKey, type AttemptCompletion, type FailedCalls } from '@conduit/accounting';
 import type { PlanRules } from '@conduit/config';
 import type { RoutingPolicyEntity, RoutingTarget } from '@conduit/db';
 import {
@@ -29,6 +29,8 @@ export interface ExecutionInput extends TargetJob {
    * tried after failures, maybe seconds later, so its connection is read again.
    */
   connections?: ConnectionsRead;
+  /** The item's failed calls in earlier runs, per target (`targetKey`): they count against its retries. */
+  failedBefore?: ReadonlyMap<string, FailedCalls>;
 }
 
 export interface ExecutionFailure {
@@ -36,16 +38,28 @@ export interface ExecutionFailure {
   message: string;
 }
 
-/** What happened to an item: a checked result from one target, or why every target failed. */
+/** Why no target can be called now though one may be later, and when to look again. */
+export interface ExecutionWait {
+  retryInMs: number;
+  reason: string;
+}
+
+/**
+ * What happened to an item: a checked result from one target; why every target failed; or that it
+ * must wait, since no target can be called now but one may be later (a breaker is open, a
+ * connection is over its limits) or the worker is stopping (`retryInMs` 0).
+ */
 export type ExecutionOutcome =
   /** `attempt`: the answering call's completion, to be written with the item's result. */
   | { ok: true; result: unknown; connectionId: string; model: string; attempt: AttemptCompletion }
-  | { ok: false; error: ExecutionFailure; connectionId?: string; model?: string };
+  | { ok: false; error: ExecutionFailure; connectionId?: string; model?: string }
+  | { ok: false; wait: ExecutionWait };
 
 /**
- * Runs one item through its policy: targets in order, skipping those that cannot be used now
- * (gone, invalid, outside the region, over the platform budget, breaker open, over limits),
- * failing over as DESIGN.md's error table allows. `TargetRunner` calls each target.
+ * Runs one item through its policy: targets in order, skipping those that cannot be used (gone,
+ * invalid, outside the region, over the platform budget, their calls spent in earlier runs) or not
+ * now (breaker open, over limits), failing over as the error table (`FAILURE_RULES`) allows.
+ * `TargetRunner` calls each target.
  */
 @Injectable()
 export class RouteExecutor {
@@ -70,7 +84,8 @@ export class RouteExecutor {
     const prompt = job.task.buildPrompt(job.input);
     const unusable: string[] = [];
     let overBudget = 0;
-    let lastFailure: Extract<ExecutionOutcome, { ok: false }> | undefined;
+    let lastFailure: Extract<ExecutionOutcome, { error: ExecutionFailure }> | undefined;
+    let soonest: number | undefined;
 
     for (const [targetIndex, target] of job.policy.targets.entries()) {
       const resolved = await this.connections.resolveForCall(
@@ -99,6 +114,17 @@ export class RouteExecutor {
         unusable.push(`connections of kind "${resolved.connection.kind}" cannot be called`);
         continue;
       }
+      const before = job.failedBefore?.get(targetKey(target.connection_id, target.model));
+      if (before && before.calls >= this.runner.maxCalls(target)) {
+        unusable.push(`target ${targetIndex + 1} (${target.model}) made its ${before.calls} calls in earlier runs`);
+        lastFailure = failureOf(
+          targetIndex,
+          target,
+          before.lastOutcome,
+          `${before.calls} calls failed in earlier runs`,
+        );
+        continue;
+      }
 
       const outcome = await this.runner.run({
         job,
@@ -108,10 +134,13 @@ export class RouteExecutor {
         limits: resolved.limits,
         adapter,
         request: buildRequest(job, prompt, target),
+        failedBefore: before?.calls ?? 0,
       });
       if (outcome.ok) return outcome;
+      if ('stopped' in outcome) return { ok: false, wait: { retryInMs: 0, reason: 'the worker is stopping' } };
       if ('skipped' in outcome) {
         unusable.push(`connection "${resolved.name}" ${outcome.skipped}`);
+        soonest = Math.min(soonest ?? Infinity, outcome.retryInMs);
         continue;
       }
 
@@ -119,15 +148,13 @@ export class RouteExecutor {
       if (failure.errorClass === ProviderErrorClass.AuthFailed) {
         await this.connections.markInvalid(resolved.connection.id, `the provider refused the key: ${failure.message}`);
       }
-      lastFailure = {
-        ok: false,
-        error: { code: failure.errorClass, message: `target ${targetIndex + 1} (${target.model}): ${failure.message}` },
-        connectionId: target.connection_id,
-        model: target.model,
-      };
-      if (!FAILURE_RULES[failure.errorClass].tryNextTarget) break;
+      lastFailure = failureOf(targetIndex, target, failure.errorClass, failure.message);
+      if (!FAILURE_RULES[failure.errorClass].tryNextTarget) return lastFailure;
     }
 
+    // A target that may be callable later (breaker open, over its limits): wait for it, rather
+    // than fail an item that is not waited on by a user; the item's deadline bounds the wait.
+    if (soonest !== undefined) return { ok: false, wait: { retryInMs: soonest, reason: unusable.join('; ') } };
     if (lastFailure) return lastFailure;
     const why = unusable.length > 0 ? unusable.join('; ') : 'the policy has no targets';
     // Every target skipped for the budget: say so; otherwise no target could be used at all.
@@ -139,6 +166,20 @@ export class RouteExecutor {
     const budget = job.plan.monthly_token_budget;
     return budget !== null && (await this.budget.usedThisMonth(job.tenantId)) >= budget;
   }
+}
+
+function failureOf(
+  targetIndex: number,
+  target: RoutingTarget,
+  code: string,
+  message: string,
+): Extract<ExecutionOutcome, { error: ExecutionFailure }> {
+  return {
+    ok: false,
+    error: { code, message: `target ${targetIndex + 1} (${target.model}): ${message}` },
+    connectionId: target.connection_id,
+    model: target.model,
+  };
 }
 
 function buildRequest(job: ExecutionInput, prompt: TaskPrompt, target: RoutingTarget): CompletionRequest {

@@ -1,9 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { AttemptRecorder, type AttemptCompletion, type AttemptEnd, type StartedAttempt } from '@conduit/accounting';
+import {
+  AttemptRecorder,
+  CANCELLED,
+  type AttemptCompletion,
+  type AttemptEnd,
+  type StartedAttempt,
+} from '@conduit/accounting';
 import { AppConfig } from '@conduit/config';
+import { retryOnConnectionLoss, type ConnectionLimits, type RoutingTarget } from '@conduit/db';
 import { metrics } from '@conduit/observability';
-import type { ConnectionLimits, RoutingTarget } from '@conduit/db';
 import {
   ProviderError,
   ProviderErrorClass,
@@ -18,6 +24,7 @@ import { FAILURE_RULES } from './failure-rules';
 import { CallSlots } from './limits/call-slots';
 import { hasActiveLimits, ProviderLimiter, type Reservation } from './limits/provider-limiter';
 import { retryDelayMs } from './retry-delay';
+import type { RunStop } from './run-stop';
 
 /** How much of a bad answer is quoted back in the repair request. */
 const REPAIR_QUOTE_LIMIT = 16_000;
@@ -28,6 +35,7 @@ export interface TargetJob {
   itemId: string;
   task: TaskDefinition;
   input: unknown;
+  stop: RunStop;
 }
 
 export interface TargetCall {
@@ -38,6 +46,8 @@ export interface TargetCall {
   limits: ConnectionLimits;
   adapter: ProviderAdapter;
   request: CompletionRequest;
+  /** Calls to this target that failed in the item's earlier runs: they count against its retries. */
+  failedBefore: number;
 }
 
 export type TargetOutcome =
@@ -45,11 +55,18 @@ export type TargetOutcome =
   | { ok: true; result: unknown; connectionId: string; model: string; attempt: AttemptCompletion }
   /** The target answered badly or not at all. `answer`: a refused answer, kept for the repair try. */
   | { ok: false; failure: ProviderError; answer?: string }
-  /** The target was not called: its breaker is open, or it stayed over its limits too long. */
-  | { ok: false; skipped: string };
+  /** The target was not called: its breaker is open, or it stays over its limits; it may be in `retryInMs`. */
+  | { ok: false; skipped: string; retryInMs: number }
+  /** The worker is stopping: no further call was made, or the one out was cut short. */
+  | { ok: false; stopped: true };
 
-/** A call that went out: its outcome, and the tokens it spent (to settle the tpm reservation). */
+const STOPPED = { ok: false, stopped: true } as const;
+
+/** A call that was to go out: its outcome, and the tokens it spent (to settle the tpm reservation). */
 type ProviderCallOutcome = Exclude<TargetOutcome, { skipped: string }> & { spentTokens: number };
+
+/** What became of a call: its answer or failure; or it never went out, the worker stopping first. */
+type CallResult = { completion: CompletionResult | ProviderError; latencyMs: number; cut: boolean } | 'not_sent';
 
 /**
  * Calls one target of a policy: through its circuit breaker and provider limits, retried with
@@ -67,12 +84,19 @@ export class TargetRunner {
     private readonly config: AppConfig,
   ) {}
 
+  /** How many calls an item may make to the target, retries and the repair try included. */
+  maxCalls(target: RoutingTarget): number {
+    return (target.max_retries ?? this.config.worker.defaultMaxRetries) + 1;
+  }
+
   async run(call: TargetCall): Promise<TargetOutcome> {
-    const maxCalls = (call.target.max_retries ?? this.config.worker.defaultMaxRetries) + 1;
+    const maxCalls = this.maxCalls(call.target);
+    const { noNewCalls } = call.job.stop;
     let repaired = false;
-    for (let callNumber = 1; ; callNumber++) {
+    for (let callNumber = call.failedBefore + 1; ; callNumber++) {
+      if (noNewCalls.aborted) return STOPPED;
       const outcome = await this.callOnce(call, callNumber);
-      if (outcome.ok || 'skipped' in outcome) return outcome;
+      if (outcome.ok || 'skipped' in outcome || 'stopped' in outcome) return outcome;
       if (
         outcome.failure.errorClass === ProviderErrorClass.InvalidOutput &&
         outcome.answer !== undefined &&
@@ -84,12 +108,11 @@ export class TargetRunner {
         continue;
       }
       if (!FAILURE_RULES[outcome.failure.errorClass].retrySameTarget || callNumber >= maxCalls) return outcome;
-      await sleep(
-        retryDelayMs(callNumber, outcome.failure.retryAfterMs, {
-          baseDelayMs: this.config.worker.retryBaseDelayMs,
-          maxDelayMs: this.config.worker.retryMaxDelayMs,
-        }),
-      );
+      const delayMs = retryDelayMs(callNumber, outcome.failure.retryAfterMs, {
+        baseDelayMs: this.config.worker.retryBaseDelayMs,
+        maxDelayMs: this.config.worker.retryMaxDelayMs,
+      });
+      if (!(await waitUnlessStopped(delayMs, noNewCalls))) return STOPPED;
     }
   }
 
@@ -114,14 +137,16 @@ export class TargetRunner {
     });
     if (!admission.allowed) {
       await takeBackAttempt();
-      return { ok: false, skipped: `"${target.model}": ${admission.reason}` };
+      // A probe's lease may be long, but the probe usually answers well within a cooldown.
+      const retryInMs = Math.min(admission.retryInMs, this.config.routing.breakerCooldownMs);
+      return { ok: false, skipped: `"${target.model}": ${admission.reason}`, retryInMs };
     }
 
     const reservation = await (early?.reservation ?? this.reserve(call, timeoutMs));
-    if ('skipped' in reservation) {
+    if ('ok' in reservation) {
       if (admission.probe) await this.breaker.releaseProbe(breakerTarget);
       await takeBackAttempt();
-      return { ok: false, skipped: reservation.skipped };
+      return reservation;
     }
 
     let spentTokens = 0;
@@ -134,6 +159,11 @@ export class TargetRunner {
       if (outcome.ok) {
         await this.breaker.recordSuccess(breakerTarget, admission);
         return outcome;
+      }
+      if ('stopped' in outcome) {
+        // Says nothing of the target's health; a probe cut short leaves the next caller the probe.
+        if (admission.probe) await this.breaker.releaseProbe(breakerTarget);
+        return STOPPED;
       }
       await this.breaker.recordFailure(breakerTarget, outcome.failure.errorClass);
       if (outcome.failure.errorClass === ProviderErrorClass.RateLimited && outcome.failure.retryAfterMs) {
@@ -167,7 +197,10 @@ export class TargetRunner {
    * A place within the connection's rpm, tpm and concurrency limits. Waits while the wait is
    * short; a target that stays over its limits longer than its timeout is skipped.
    */
-  private async reserve(call: TargetCall, timeoutMs: number): Promise<Reservation | { skipped: string }> {
+  private async reserve(
+    call: TargetCall,
+    timeoutMs: number,
+  ): Promise<Reservation | Extract<TargetOutcome, { skipped: string } | { stopped: true }>> {
     const deadline = Date.now() + timeoutMs;
     const estimate = estimateTokens(call.request);
     for (;;) {
@@ -175,8 +208,10 @@ export class TargetRunner {
         leaseMs: timeoutMs + 30_000,
       });
       if (acquired.ok) return acquired.reservation;
-      if (Date.now() + acquired.retryInMs > deadline) return { skipped: `"${call.target.model}": ${acquired.reason}` };
-      await sleep(acquired.retryInMs);
+      if (Date.now() + acquired.retryInMs > deadline) {
+        return { ok: false, skipped: `"${call.target.model}": ${acquired.reason}`, retryInMs: acquired.retryInMs };
+      }
+      if (!(await waitUnlessStopped(acquired.retryInMs, call.job.stop.noNewCalls))) return STOPPED;
     }
   }
 
@@ -187,7 +222,12 @@ export class TargetRunner {
     attempt: StartedAttempt,
   ): Promise<ProviderCallOutcome> {
     const { job, target, connection } = call;
-    const { completion, latencyMs } = await this.slots.run(() => this.complete(call, callNumber, timeoutMs));
+    const called = await this.slots.run(() => this.complete(call, callNumber, timeoutMs));
+    if (called === 'not_sent') {
+      await this.attempts.takeBack(attempt);
+      return { ...STOPPED, spentTokens: 0 };
+    }
+    const { completion, latencyMs } = called;
     const ended = (
       outcome: string,
       spent: { usage?: CompletionResult['usage']; providerCost?: number },
@@ -206,16 +246,22 @@ export class TargetRunner {
 
     // The row is stored (or written again, if Postgres refused it) before it is completed.
     await attempt.stored;
+    // A failed call's completion is stored now, through a lost database connection too: it may have cost tokens.
+    const storeFailed = (end: AttemptEnd) =>
+      retryOnConnectionLoss(() => this.attempts.finish(job.tenantId, attempt.id, end), { signal: job.stop.cutCalls });
 
+    if (called.cut) {
+      await storeFailed(ended(CANCELLED, completion));
+      return { ...STOPPED, spentTokens: tokensOf(completion.usage) };
+    }
     if (completion instanceof ProviderError) {
-      const end = ended(completion.errorClass, completion, completion.httpStatus);
-      await this.attempts.finish(job.tenantId, attempt.id, end);
+      await storeFailed(ended(completion.errorClass, completion, completion.httpStatus));
       return { ok: false, failure: completion, spentTokens: tokensOf(completion.usage) };
     }
     const spentTokens = tokensOf(completion.usage);
     const judged = judgeAnswer(job, completion);
     if (judged instanceof ProviderError) {
-      await this.attempts.finish(job.tenantId, attempt.id, ended(judged.errorClass, completion));
+      await storeFailed(ended(judged.errorClass, completion));
       return { ok: false, failure: judged, answer: completion.text.slice(0, REPAIR_QUOTE_LIMIT), spentTokens };
     }
     // The item's result and this completion are written by one statement (`ItemRuns.finish`).
@@ -230,31 +276,47 @@ export class TargetRunner {
     };
   }
 
-  /** The call on the wire, timed from its start to its answer (a wait for a call slot is not part of it). */
+  /**
+   * The call on the wire, timed from its start to its answer (a wait for a call slot is not part of
+   * it); cut short by its timeout, or by the worker's stop once its grace is over.
+   */
   private async complete(
     { job, connection, adapter, request }: TargetCall,
     callNumber: number,
     timeoutMs: number,
-  ): Promise<{ completion: CompletionResult | ProviderError; latencyMs: number }> {
+  ): Promise<CallResult> {
+    const { noNewCalls, cutCalls } = job.stop;
+    if (noNewCalls.aborted) return 'not_sent'; // the worker began to stop while this call waited for its slot
     const started = performance.now();
     // Not AbortSignal.timeout: its timer would outlive the call by the whole timeout, one per call.
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException('the call timed out', 'TimeoutError')), timeoutMs);
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new DOMException('the call timed out', 'TimeoutError')), timeoutMs);
+    const cut = () => abort.abort(new DOMException('the worker is stopping', 'AbortError'));
+    cutCalls.addEventListener('abort', cut);
+    let completion: CompletionResult | ProviderError;
     try {
-      const completion = await adapter.complete(connection, request, {
-        signal: timeout.signal,
+      completion = await adapter.complete(connection, request, {
+        signal: abort.signal,
         itemId: job.itemId,
         callNumber,
       });
-      return { completion, latencyMs: performance.now() - started };
     } catch (error) {
       // Anything but a classified provider failure is a bug in our code: let it fail the job loudly.
       if (!(error instanceof ProviderError)) throw error;
-      return { completion: error, latencyMs: performance.now() - started };
+      completion = error;
     } finally {
       clearTimeout(timer);
+      cutCalls.removeEventListener('abort', cut);
     }
+    // A failure once the worker cuts its calls short is that cut, not the provider's doing.
+    const wasCut = completion instanceof ProviderError && cutCalls.aborted;
+    return { completion, latencyMs: performance.now() - started, cut: wasCut };
   }
+}
+
+/** Waits `ms`, unless the worker begins to stop meanwhile: then false, at once. */
+async function waitUnlessStopped(ms: number, noNewCalls: AbortSignal): Promise<boolean> {
+  return sleep(ms, true, { signal: noNewCalls }).catch(() => false);
 }
 
 /** Enough to reserve against a tpm limit before the call: ~4 characters a token, plus the output cap. */

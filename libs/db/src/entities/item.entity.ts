@@ -63,4 +63,19 @@ export class ItemEntity {
 
   @Column('timestamptz', { name: 'completed_at', nullable: true })
   completedAt!: Date | null;
+
+  /** The worker process whose run holds the item while it is running, and until when (renewed while it runs). */
+  @Column('uuid', { name: 'lease_owner', nullable: true })
+  leaseOwner!: string | null;
+
+  @Column('timestamptz', { name: 'lease_until', nullable: true })
+  leaseUntil!: Date | null;
+
+  /** How many runs have claimed the item. */
+  @Column('int', { default: 0 })
+  runs!: number;
+
+  /** Runs that were cut short: a later claim found the item still running (its worker died, or the run threw). */
+  @Column('int', { name: 'interrupted_runs', default: 0 })
+  interruptedRuns!: number;
 }

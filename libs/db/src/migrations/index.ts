@@ -7,6 +7,7 @@ import { AttemptsFillfactor1764300000000 } from './1764300000000-attempts-fillfa
 import { DispatchCursor1764400000000 } from './1764400000000-dispatch-cursor';
 import { ItemsBatchTenantKey1764500000000 } from './1764500000000-items-batch-tenant-key';
 import { TokenClassPrices1764600000000 } from './1764600000000-token-class-prices';
+import { ItemLeases1764700000000 } from './1764700000000-item-leases';
 
 /** Every migration, oldest first. Listed as classes so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   DispatchCursor1764400000000,
   ItemsBatchTenantKey1764500000000,
   TokenClassPrices1764600000000,
+  ItemLeases1764700000000,
 ];

@@ -45,6 +45,7 @@ export class ItemFeeder implements OnModuleDestroy {
   /** By tenant, then batch: the lowest position that was still open at the last count. */
   private readonly lowestOpen = new Map<string, Map<string, number>>();
   private lastFirst = '';
+  private stopped = false;
 
   constructor(
     private readonly scope: TenantScope,
@@ -85,7 +86,7 @@ export class ItemFeeder implements OnModuleDestroy {
   /**
    * The tenant's dispatched open items: those of its open batches below the batch's cursor. Each
    * count also learns, per batch, the lowest position still open: every item below it is finished
-   * for good (no item goes back to `queued`), so the next count starts there instead of reading the
+   * for good (a finished item never opens again), so the next count starts there instead of reading the
    * whole batch again. The hints live in this process only; without one a count starts at 0.
    */
   private async inFlight(manager: EntityManager, tenantId: string): Promise<number> {
@@ -184,7 +185,7 @@ export class ItemFeeder implements OnModuleDestroy {
    * a few milliseconds are coalesced; errors are logged, the next feeder round retries anyway.
    */
   nudge(tenantId: string): void {
-    if (this.nudges.has(tenantId)) return;
+    if (this.stopped || this.nudges.has(tenantId)) return;
     const timer = setTimeout(() => {
       this.nudges.delete(tenantId);
       this.feed(tenantId).catch((error: unknown) =>
@@ -223,6 +224,8 @@ export class ItemFeeder implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    // Runs still finishing while the worker stops must not start feeds: the next worker feeds.
+    this.stopped = true;
     for (const timer of this.nudges.values()) clearTimeout(timer);
     this.nudges.clear();
   }

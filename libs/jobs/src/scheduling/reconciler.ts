@@ -19,8 +19,9 @@ export interface ReconcileReport {
  * Postgres is the source of truth; Redis is only the dispatch. Finds items Postgres says are in
  * BullMQ (below their batch's dispatch cursor, still `queued` or `running`) whose job is not there
  * any more, or is finished although the item is not (Redis lost its data, a job failed for good
- * during an outage), and adds their jobs again, ahead of other work. Run-time claims and the
- * conditional finish make a duplicate run harmless, so erring towards re-queuing is safe.
+ * during an outage), and adds their jobs again, ahead of other work. A running item whose lease
+ * is live is left alone: its run is alive (Redis only lost its job), and it stores its own outcome;
+ * a job added for it would only wait for that lease. The claim refuses such an item too.
  */
 @Injectable()
 export class Reconciler {
@@ -75,7 +76,7 @@ export class Reconciler {
       .queryBuilder('i')
       .select('i.id', 'id')
       .andWhere('i.id = ANY(:lost)', { lost })
-      .andWhere(`i.status IN ('queued', 'running')`)
+      .andWhere(`(i.status = 'queued' OR (i.status = 'running' AND (i.lease_until IS NULL OR i.lease_until < now())))`)
       .getRawMany<{ id: string }>();
     if (open.length === 0) return;
     // First in line: these items have waited longest.
