@@ -85,12 +85,13 @@ describe('Postgres drops the connections of a running worker', () => {
         )
       )[0].n;
     while ((await succeeded()) < ITEMS / 10) await sleep(50);
-    let terminated = 0;
+    const terminated: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      terminated += (await terminateBackends())[0].n;
+      terminated.push((await terminateBackends())[0].n);
       await sleep(400);
     }
-    expect(terminated).toBeGreaterThan(ROUNDS);
+    // Every round cut connections that were in use (the worker's pool keeps some open).
+    expect(terminated.every((n) => n > 0)).toBe(true);
     expect(await succeeded()).toBeLessThan(ITEMS);
 
     for (const deadline = Date.now() + 60_000; (await succeeded()) < ITEMS; await sleep(200)) {
