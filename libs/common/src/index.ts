@@ -11,4 +11,5 @@ export { decodeIdCursor, encodeIdCursor } from './cursor';
 export { exitCleanlyOnSignals } from './shutdown';
 export { deferred, type Deferred } from './deferred';
 export { singleFlight } from './single-flight';
+export { withTimeout } from './with-timeout';
 export { firstOccurrences, perGroup, tickBatcher } from './tick-batcher';

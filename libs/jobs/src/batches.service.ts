@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { emptyUsage, UsageSummaries, type UsageSummary } from '@conduit/accounting';
-import { ConduitError, ErrorCode, validationError } from '@conduit/common';
+import { ConduitError, ErrorCode, validationError, withTimeout } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { AccessGate, AuditLog, type Actor } from '@conduit/tenancy';
 import {
@@ -297,10 +297,7 @@ export class BatchesService {
         return 'failed' as const;
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(resolve, FEED_WAIT_MS, 'slow')));
-    const waited = await Promise.race([feeding, slow]);
-    clearTimeout(timer);
+    const waited = await withTimeout(feeding, FEED_WAIT_MS, () => 'slow' as const);
     if (waited === 'slow') this.logger.warn({ batchId }, 'queueing is slow (Redis?); answering without waiting');
   }
 
