@@ -7,7 +7,7 @@ export {
   MAX_JSON_DEPTH,
   type InputProblem,
 } from './input-rules';
-export { decodeIdCursor, encodeIdCursor } from './cursor';
+export { decodeCursor, encodeCursor, idCursor, positionCursor } from './cursor';
 export { exitCleanlyOnSignals } from './shutdown';
 export { deferred, type Deferred } from './deferred';
 export { singleFlight } from './single-flight';

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { emptyUsage, UsageSummaries, type UsageSummary } from '@conduit/accounting';
-import { ConduitError, ErrorCode, validationError, withTimeout } from '@conduit/common';
+import {
+  ConduitError,
+  decodeCursor,
+  encodeCursor,
+  ErrorCode,
+  positionCursor,
+  validationError,
+  withTimeout,
+} from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { AccessGate, AuditLog, type Actor } from '@conduit/tenancy';
 import {
@@ -15,7 +23,6 @@ import {
 import { DataSource, In, MoreThan } from 'typeorm';
 import { checkLines, validateItems, type SubmitBatchInput } from './batch-input';
 import { BatchProgress, emptyCounts, type ItemCounts } from './batch-progress';
-import { decodeCursor, encodeCursor } from './cursor';
 import { copyItems } from './ingest/copy-items';
 import { ItemFeeder } from './scheduling/item-feeder';
 import { assertWebhookUrlAllowed } from './webhooks/webhook-url';
@@ -317,7 +324,7 @@ export class BatchesService {
     query: { status?: ItemStatus; cursor?: string; limit: number },
   ): Promise<Page<ItemDetails>> {
     await this.get(tenantId, batchId);
-    const after = decodeCursor(query.cursor);
+    const after = decodeCursor(query.cursor, positionCursor) ?? -1;
     const items = await this.scope.repository(ItemEntity, tenantId).find({
       where: { batchId, position: MoreThan(after), ...(query.status ? { status: query.status } : {}) },
       order: { position: 'ASC' },
