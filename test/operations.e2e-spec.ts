@@ -4,6 +4,7 @@ import { createWorkerApp } from '../apps/worker/src/main';
 import { openApiPath } from '../apps/api/src/operations/openapi';
 import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
+import { TcpProxy } from './support/tcp-proxy';
 import { startSystem, type TestSystem } from './support/test-system';
 
 interface RouterLayer {
@@ -177,6 +178,30 @@ describe('operations: per-API-key rate limit', () => {
     await system.http().get('/v1/me').set('Authorization', 'Bearer cdt_nope').expect(401);
     // Platform and operations routes are not under the tenant limit.
     for (let i = 0; i <= LIMIT; i++) await system.http().get('/health/live').expect(200);
+  });
+
+  it.each(['cut off', 'stalled'] as const)('lets requests through at once while Redis is %s', async (outage) => {
+    const owner = await ApiClient.newTenant(system.http);
+    const redisProxy = new TcpProxy({ host: '127.0.0.1', port: 6379 });
+    const redis = new URL(process.env.REDIS_URL as string);
+    redis.port = String(await redisProxy.start());
+    const restoreRedis = overrideEnv({ REDIS_URL: redis.toString() });
+    const cutOff = await startSystem({ worker: false });
+    try {
+      if (outage === 'cut off') redisProxy.cutOff();
+      else redisProxy.stall();
+      for (let i = 0; i <= LIMIT; i++) {
+        const started = Date.now();
+        const response = await cutOff.http().get('/v1/me').set('Authorization', `Bearer ${owner.key}`).timeout(5_000);
+        expect(response.status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(1_000);
+      }
+    } finally {
+      redisProxy.restore();
+      await cutOff.close();
+      await redisProxy.close();
+      restoreRedis();
+    }
   });
 });
 
