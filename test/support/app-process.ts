@@ -46,14 +46,19 @@ export async function startAppProcess(
   return { child, exited, output: () => output };
 }
 
-/** The API in its own process, on a free port of 127.0.0.1. */
-export async function startApiProcess(env: Record<string, string> = {}): Promise<AppProcess & { url: string }> {
-  const port = await new Promise<number>((resolve) => {
+/** A TCP port of 127.0.0.1 that nothing listens on now. */
+export function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const { port: free } = probe.address() as { port: number };
       probe.close(() => resolve(free));
     });
   });
+}
+
+/** The API in its own process, on a free port of 127.0.0.1. */
+export async function startApiProcess(env: Record<string, string> = {}): Promise<AppProcess & { url: string }> {
+  const port = await freePort();
   const api = await startAppProcess('apps/api/src/main.ts', 'API listening on', { ...env, PORT: String(port) });
   return { ...api, url: `http://127.0.0.1:${port}` };
 }

@@ -9,7 +9,7 @@ import {
 } from '@conduit/accounting';
 import { AppConfig } from '@conduit/config';
 import { retryOnConnectionLoss, type ConnectionLimits, type RoutingTarget } from '@conduit/db';
-import { metrics } from '@conduit/observability';
+import { Metrics } from '@conduit/observability';
 import {
   ProviderError,
   ProviderErrorClass,
@@ -82,6 +82,7 @@ export class TargetRunner {
     private readonly limiter: ProviderLimiter,
     private readonly slots: CallSlots,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /** How many calls an item may make to the target, retries and the repair try included. */
@@ -233,7 +234,13 @@ export class TargetRunner {
       spent: { usage?: CompletionResult['usage']; providerCost?: number },
       httpStatus?: number,
     ): AttemptEnd => {
-      metrics.observeCall({ tenantId: job.tenantId, kind: connection.kind, outcome, latencyMs, usage: spent.usage });
+      this.metrics.observeCall({
+        tenantId: job.tenantId,
+        kind: connection.kind,
+        outcome,
+        latencyMs,
+        usage: spent.usage,
+      });
       return {
         outcome,
         httpStatus,
