@@ -1,13 +1,5 @@
 export * from './entities';
 export { DbModule } from './db.module';
-export { dataSourceOptions } from './data-source-options';
-export { ensureDatabase, runMigrations } from './migrate';
 export { isUniqueViolation } from './postgres-errors';
 export { TenantScope } from './tenant-scope';
-export {
-  TenantScopedRepository,
-  type AlsoUpdate,
-  type ScopedWhere,
-  type ScopedFindOptions,
-} from './tenant-scoped.repository';
-export { isConnectionLoss, retryOnConnectionLoss, type ReconnectOptions } from './connection-loss';
+export { retryOnConnectionLoss } from './connection-loss';

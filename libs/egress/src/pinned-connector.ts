@@ -8,7 +8,7 @@ import { isBlockedAddress } from './ip-policy';
 import type { Resolver } from './resolver';
 import { checkHost } from './url-policy';
 
-export interface PinnedConnectorOptions {
+interface PinnedConnectorOptions {
   allowances: EgressAllowances;
   resolver: Resolver;
   connectTimeoutMs: number;

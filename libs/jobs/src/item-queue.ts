@@ -10,7 +10,7 @@ const ADD_TIMEOUT_MS = 3_000;
 const MAX_PRIORITY = 2 ** 21;
 
 /** An item's job in BullMQ: still to run or running, done (completed or failed), or not there at all. */
-export type ItemJobState = 'live' | 'finished' | 'missing';
+type ItemJobState = 'live' | 'finished' | 'missing';
 
 /**
  * The one place that talks to BullMQ about items. The job id is the item id, so an item is never

@@ -1,4 +1,4 @@
 export { LoggingModule } from './logging.module';
-export { Metrics, type CallTokens, type GaugeSource } from './metrics';
+export { Metrics } from './metrics';
 export { MetricsModule } from './metrics.module';
 export { operatorBasicAuth } from './operator-basic-auth';

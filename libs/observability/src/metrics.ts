@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** A source of gauge values read on each scrape (queue depth, items by status): label values → value. */
-export type GaugeSource = () => Promise<{ labels: Record<string, string>; value: number }[]>;
+type GaugeSource = () => Promise<{ labels: Record<string, string>; value: number }[]>;
 
 /** Token counts of one finished call, as the worker knows them. */
-export interface CallTokens {
+interface CallTokens {
   inputTokens: number;
   outputTokens: number;
 }

@@ -12,13 +12,13 @@ export interface BreakerTarget {
   model: string;
 }
 
-export type BreakerState = 'closed' | 'open' | 'half_open';
+type BreakerState = 'closed' | 'open' | 'half_open';
 
-export type BreakerAdmission =
+type BreakerAdmission =
   /** `clean`: closed with no failure in its log, so a success has nothing to forget. */
   { allowed: true; probe: boolean; clean: boolean } | { allowed: false; reason: string; retryInMs: number };
 
-export interface BreakerPeek {
+interface BreakerPeek {
   state: BreakerState;
   /** Health failures inside the current window. */
   failures: number;
@@ -30,7 +30,7 @@ export interface BreakerPeek {
  * The error classes that say the target itself is unhealthy. Everything else is either handled
  * elsewhere (rate_limited: the limiter's pause) or says nothing about the target's health.
  */
-export const BREAKER_FAILURE_CLASSES: ReadonlySet<ProviderErrorClass> = new Set([
+const BREAKER_FAILURE_CLASSES: ReadonlySet<ProviderErrorClass> = new Set([
   ProviderErrorClass.ServerError,
   ProviderErrorClass.Overloaded,
   ProviderErrorClass.Timeout,

@@ -18,12 +18,12 @@ export interface Reservation {
   readonly leased: boolean;
 }
 
-export type LimiterVerdict = { ok: true } | { ok: false; retryInMs: number; reason: string };
+type LimiterVerdict = { ok: true } | { ok: false; retryInMs: number; reason: string };
 
 export type LimiterAcquisition =
   { ok: true; reservation: Reservation } | { ok: false; retryInMs: number; reason: string };
 
-export interface LimiterPeek {
+interface LimiterPeek {
   /** 0 when the connection is not paused. */
   pausedForMs: number;
   rpm?: { limit: number; used: number };
@@ -34,7 +34,7 @@ export interface LimiterPeek {
   verdict: LimiterVerdict;
 }
 
-export interface AcquireOptions {
+interface AcquireOptions {
   /**
    * How long the reservation's lease lasts: after it, a worker that died mid-call no longer holds
    * a concurrency slot. Must outlast the call; default: the default target timeout plus 30 s.
