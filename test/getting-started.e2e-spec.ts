@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { ApiClient } from './support/api-client';
 import { overrideEnv } from './support/env';
 import { startSystem, type TestSystem } from './support/test-system';
 
@@ -19,13 +21,14 @@ async function runDemo(conduitUrl: string): Promise<{ code: number | null; outpu
   return { code, output };
 }
 
-describe('npm run demo', () => {
+describe("a newcomer's first steps", () => {
   let restoreEnv: () => void;
   let system: TestSystem;
 
   beforeAll(async () => {
     // The demo's tenants are on the `demo` plan, one of the default plans (the test run sets its own).
-    restoreEnv = overrideEnv({ PLANS: JSON.stringify({ demo: { platform_connections: true } }) });
+    const plans = { demo: { platform_connections: true }, pro: { platform_connections: true } };
+    restoreEnv = overrideEnv({ PLANS: JSON.stringify(plans) });
     system = await startSystem();
     await system.api.listen(0, '127.0.0.1');
   });
@@ -35,7 +38,7 @@ describe('npm run demo', () => {
     restoreEnv();
   });
 
-  it('shows a retry and a failover on every run', async () => {
+  it('npm run demo shows a retry and a failover on every run', async () => {
     const url = `http://127.0.0.1:${(system.api.getHttpServer().address() as AddressInfo).port}`;
     for (let run = 1; run <= 2; run++) {
       const { code, output } = await runDemo(url);
@@ -56,5 +59,23 @@ describe('npm run demo', () => {
       expect(output).toMatch(/"labels": \[\s*"billing"\s*\]/);
       expect(output).toMatch(/"labels": \[\s*"technical"\s*\]/);
     }
+  });
+
+  it("runs the README's JSON Lines example to the labels its texts are about", async () => {
+    const tenant = await ApiClient.newTenant(system.http);
+    await tenant.routeAll(await tenant.mockConnection());
+    const lines = await readFile(join(__dirname, '..', 'examples', 'items.jsonl'), 'utf8');
+    const submitted = await system
+      .http()
+      .post('/v1/batches?user=u-1')
+      .set('Authorization', `Bearer ${tenant.key}`)
+      .set('Content-Type', 'application/x-ndjson')
+      .send(lines)
+      .expect(202);
+    const batch = await tenant.waitForBatch(submitted.body.id);
+    expect(batch).toMatchObject({ status: 'completed', user: 'u-1', counts: { total: 3, succeeded: 3 } });
+    const byId = Object.fromEntries((await tenant.items(submitted.body.id)).map((item) => [item.custom_id, item]));
+    expect(byId['parcel-1'].result.labels).toEqual(['shipping']);
+    expect(byId['invoice-7'].result.data).toEqual({ total: 99.9, currency: 'EUR' });
   });
 });
