@@ -34,11 +34,8 @@ export const LoggingModule = LoggerModule.forRootAsync({
       autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
       hooks: {
         logMethod(args, write, level) {
-          const [first] = args as unknown[];
-          const context = typeof first === 'object' && first !== null ? (first as { context?: unknown }).context : null;
-          if (level === pino.levels.values.info && NEST_STARTUP_CONTEXTS.has(context as string)) {
-            return this.debug(...args);
-          }
+          const context = (args[0] as { context?: string } | null)?.context; // nestjs-pino's first argument
+          if (level === pino.levels.values.info && NEST_STARTUP_CONTEXTS.has(context ?? '')) return this.debug(...args);
           return write.apply(this, args);
         },
       },
