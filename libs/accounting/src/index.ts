@@ -1,15 +1,12 @@
 export { AccountingModule } from './accounting.module';
 export {
   AttemptRecorder,
-  ATTEMPT_COMPLETION_COLUMNS,
   IN_FLIGHT,
   CANCELLED,
   targetKey,
   type FailedCalls,
-  type AttemptCompletion,
   type AttemptEnd,
   type AttemptStart,
-  type StartedAttempt,
 } from './attempt-recorder';
 export { emptyUsage, UsageSummaries, type UsageSummary } from './usage-summary';
 export { PlatformBudget } from './platform-budget';

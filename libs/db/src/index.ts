@@ -4,10 +4,6 @@ export { dataSourceOptions } from './data-source-options';
 export { ensureDatabase, runMigrations } from './migrate';
 export { isUniqueViolation } from './postgres-errors';
 export { TenantScope } from './tenant-scope';
-export {
-  TenantScopedRepository,
-  type AlsoUpdate,
-  type ScopedWhere,
-  type ScopedFindOptions,
-} from './tenant-scoped.repository';
+export * from './repositories';
+export { TenantScopedRepository, type ScopedWhere, type ScopedFindOptions } from './tenant-scoped.repository';
 export { isConnectionLoss, retryOnConnectionLoss, type ReconnectOptions } from './connection-loss';
