@@ -1,5 +1,5 @@
-// Two projects: fast unit tests beside the code, and e2e tests that boot the apps
-// against the real Postgres and Redis. `npm test` runs both.
+// Three sizes: fast unit tests beside the code; medium tests of one repository's SQL against the
+// real Postgres; e2e tests that boot the apps against the real Postgres and Redis. `npm test` runs all.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
 
@@ -16,6 +16,14 @@ module.exports = {
   testTimeout: 60_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    // One service's SQL against the real Postgres with every migration applied; no apps booted.
+    {
+      ...shared,
+      displayName: 'medium',
+      testMatch: ['<rootDir>/test/medium/**/*.medium-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
     {
       ...shared,
       displayName: 'e2e',

@@ -92,8 +92,8 @@ const sampleItems = [
     custom_id: 'release-notes',
     task: 'summarization',
     input: {
-      text: 'Conduit 0.1 ships the walking skeleton. Product backends submit batches of AI tasks over HTTP. Workers route each task to the tenant’s own provider with retries and failover. Every call and every token is recorded in Postgres, and operators watch the queues in Bull Board.',
-      max_words: 30,
+      text: 'Conduit runs batches of AI tasks for product backends. Each tenant brings its own model providers. Workers route each task to the tenant’s provider with retries and failover. Every call and every token is recorded in Postgres, and operators watch the queues in Bull Board.',
+      max_words: 40,
       style: 'bullets',
     },
   },
@@ -104,10 +104,18 @@ interface Item {
   task: string;
   status: string;
   attempts: number;
-  model: string | null;
+  connection_id: string | null;
   result?: unknown;
   error?: { code: string; message: string };
   usage: { input_tokens: number; output_tokens: number };
+}
+
+/** What the calls before the answering one say: a retry on the primary, or a failover to the backup. */
+function howItWent(item: Item, backupId: string): string {
+  const failedCalls = item.status === 'succeeded' ? item.attempts - 1 : item.attempts;
+  if (failedCalls === 0) return '';
+  const calls = `${failedCalls} failed call${failedCalls === 1 ? '' : 's'}`;
+  return item.connection_id === backupId ? ` after ${calls} on mock primary (failover)` : ` after ${calls} (retry)`;
 }
 
 async function main(): Promise<void> {
@@ -120,25 +128,35 @@ async function main(): Promise<void> {
   const key = tenant.owner_api_key;
   console.log(`Created tenant ${tenant.id}`);
 
-  // A flaky primary (30% of calls fail) and a steady backup: the demo shows retries and failover.
+  // The primary fails each item's first call (`fail_first`), every run: extraction and summarization
+  // may retry it once, so their second call succeeds there; classification may not, so it fails over.
   const primary = await call<{ id: string }>('POST', '/v1/connections', key, {
-    name: 'mock primary (flaky)',
+    name: 'mock primary',
     kind: 'mock',
-    settings: { latency_ms: 150, fail_rate: 0.3, fail_with: 'server_error' },
+    settings: { latency_ms: 150, fail_first: 1, fail_with: 'server_error' },
   });
   const backup = await call<{ id: string }>('POST', '/v1/connections', key, {
     name: 'mock backup',
     kind: 'mock',
     settings: { latency_ms: 50 },
   });
-  for (const task of ['extraction', 'classification', 'summarization']) {
+  const connectionNames = new Map([
+    [primary.id, 'mock primary'],
+    [backup.id, 'mock backup'],
+  ]);
+  const primaryRetries = { extraction: 1, classification: 0, summarization: 1 };
+  for (const [task, retries] of Object.entries(primaryRetries)) {
     await call('PUT', `/v1/routing/${task}`, key, {
       targets: [
-        { connection_id: primary.id, model: 'mock-1', max_retries: 1 },
-        { connection_id: backup.id, model: 'mock-backup' },
+        { connection_id: primary.id, model: 'mock-1', max_retries: retries },
+        { connection_id: backup.id, model: 'mock-1' },
       ],
     });
   }
+  console.log(
+    'Connections: "mock primary" fails every item\'s first call; "mock backup" answers every call.\n' +
+      'Routing: extraction and summarization may retry the primary once; classification fails over to the backup.',
+  );
 
   const batch = await call<{ id: string }>('POST', '/v1/batches', key, {
     items: sampleItems,
@@ -156,9 +174,12 @@ async function main(): Promise<void> {
   }
 
   const { data: items } = await call<{ data: Item[] }>('GET', `/v1/batches/${batch.id}/items`, key);
+  const answeredBy = (item: Item) => connectionNames.get(item.connection_id ?? '') ?? 'no connection';
   console.log('\nResults');
   for (const item of items) {
-    console.log(`\n  ${item.custom_id} (${item.task}) → ${item.status} via ${item.model}`);
+    console.log(
+      `\n  ${item.custom_id} (${item.task}) → ${item.status} via ${answeredBy(item)}${howItWent(item, backup.id)}`,
+    );
     console.log(`    ${JSON.stringify(item.result ?? item.error, null, 2).replace(/\n/g, '\n    ')}`);
   }
   console.log('\nToken usage');
@@ -167,7 +188,7 @@ async function main(): Promise<void> {
       item: i.custom_id,
       status: i.status,
       calls: i.attempts,
-      model: i.model,
+      'answered by': answeredBy(i),
       input_tokens: i.usage.input_tokens,
       output_tokens: i.usage.output_tokens,
     })),

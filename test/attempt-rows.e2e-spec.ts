@@ -7,9 +7,9 @@ import { startSystem, type TestSystem } from './support/test-system';
 const USAGE = { prompt_tokens: 30, completion_tokens: 6, total_tokens: 36 };
 const ONE_DOCUMENT = [{ custom_id: 'doc', task: 'summarization', input: { text: 'The report is short.' } }];
 
-// The worker sends a call once its attempt row's INSERT is on its way to Postgres, without waiting
-// for the answer, and writes the answering call's completion in the statement that stores the
-// item's result. Here Postgres refuses one of those writes, and the call must still be accounted for.
+// The worker stores a call's attempt row before the call goes out, and writes the answering call's
+// completion in the statement that stores the item's result. Here Postgres refuses one of those
+// writes: no call may go out unrecorded, and none recorded may lose its usage.
 describe('attempt rows when Postgres refuses a write', () => {
   let system: TestSystem;
   let db: DataSource;
@@ -63,7 +63,7 @@ describe('attempt rows when Postgres refuses a write', () => {
     };
   }
 
-  it('writes the row again when Postgres refuses its first INSERT, and completes it with the call’s usage', async () => {
+  it('makes no call whose row Postgres refused; the job runs again and its call is recorded with its usage', async () => {
     const tenant = await tenantOnTheFake();
     const restore = await refuseAttemptWrites(tenant.tenantId, 'INSERT', 1);
     try {
@@ -72,7 +72,7 @@ describe('attempt rows when Postgres refuses a write', () => {
       const batch = await tenant.waitForBatch(id);
 
       expect(batch.counts).toMatchObject({ succeeded: 1, failed: 0 });
-      // The call went out once, although its row's first INSERT was refused…
+      // The call went out once: not when its row's INSERT was refused, but when the job ran again…
       expect(fake.requests.filter((r) => r.method === 'POST').length - callsBefore).toBe(1);
       // …and it is accounted for: one row, completed with the provider's usage.
       const rows = await db.query(`SELECT outcome, input_tokens, output_tokens FROM attempts WHERE tenant_id = $1`, [

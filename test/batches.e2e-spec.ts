@@ -24,7 +24,10 @@ const threeTasks = [
   {
     custom_id: 'ticket-1',
     task: 'classification',
-    input: { text: 'My card was charged twice, I want a refund.', labels: ['billing', 'shipping', 'technical'] },
+    input: {
+      text: 'My card was charged twice, I want a refund.',
+      labels: [{ name: 'billing', description: 'charges and refunds' }, 'shipping', 'technical'],
+    },
   },
   {
     custom_id: 'article-1',

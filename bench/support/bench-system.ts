@@ -59,12 +59,60 @@ export function runBench(name: string, main: () => Promise<void>): void {
     console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     process.exitCode = 1;
   };
-  main()
+  postgresLikeProduction()
+    .then(main)
     .catch(fail)
     .then(cleanUp)
     .catch(fail)
     .finally(() => process.exit());
 }
+
+/**
+ * Every bench runs on a Postgres configured as in production, where autovacuum is always on: a
+ * server that has it off (some development and CI images do) gets it turned on for the run
+ * (ALTER SYSTEM, then a reload) and put back at the end. Prints the settings the run used.
+ */
+async function postgresLikeProduction(): Promise<void> {
+  const admin = new Client({ connectionString: adminDatabaseUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ autovacuum: string }>('SHOW autovacuum');
+    if (rows[0].autovacuum === 'off') {
+      await admin.query('ALTER SYSTEM SET autovacuum = on');
+      await admin.query('SELECT pg_reload_conf()');
+      onCleanUp(async () => {
+        const restore = new Client({ connectionString: adminDatabaseUrl });
+        await restore.connect();
+        await restore.query('ALTER SYSTEM RESET autovacuum');
+        await restore.query('SELECT pg_reload_conf()');
+        await restore.end();
+        console.log('Postgres: autovacuum is off again, as this server had it');
+      });
+      console.log('Postgres: autovacuum was off on this server; on for this run (as in production)');
+      await sleep(200); // the reload reaches the autovacuum launcher
+    }
+    const settings = await admin.query<{ name: string; setting: string }>(
+      `SELECT name, current_setting(name) AS setting FROM unnest($1::text[]) AS name`,
+      [['server_version', ...POSTGRES_SETTINGS]],
+    );
+    console.log(`Postgres ${settings.rows.map((row) => `${row.name}=${row.setting}`).join(', ')}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The settings a bench's figures depend on, printed with them. */
+const POSTGRES_SETTINGS = [
+  'autovacuum',
+  'autovacuum_naptime',
+  'autovacuum_vacuum_scale_factor',
+  'autovacuum_analyze_scale_factor',
+  'shared_buffers',
+  'work_mem',
+  'synchronous_commit',
+  'fsync',
+  'max_connections',
+];
 
 async function closeAll(): Promise<void> {
   for (const close of closers.reverse()) await close().catch((error: unknown) => console.error('cleanup:', error));

@@ -10,11 +10,12 @@ const SEEDER: Actor = { type: 'platform' };
 
 /**
  * First start in development: a demo tenant on the built-in mock provider, routed for every
- * task, so the system works with no provider key. Its key is printed once, when created.
+ * task, so the system works with no provider key. Its key is printed once, when the API is up.
  */
 @Injectable()
 export class DemoSeeder implements OnApplicationBootstrap {
   private readonly logger = new Logger(DemoSeeder.name);
+  private keyToShow: string | undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -35,7 +36,14 @@ export class DemoSeeder implements OnApplicationBootstrap {
       await this.policies.put(SEEDER, tenant.id, task, { targets: [{ connection_id: mock.id, model: 'mock-1' }] });
     }
     this.logger.log('Created the demo tenant on the built-in mock provider');
+    this.keyToShow = ownerApiKey;
+  }
+
+  /** Prints the new demo tenant's key, once; called last at start-up, so no log line buries it. */
+  showKey(): void {
+    if (this.keyToShow === undefined) return;
     // Straight to the terminal, not the log stream: log lines are shipped and kept, this key must not be.
-    process.stdout.write(`\n  Demo tenant API key (shown this once): ${ownerApiKey}\n\n`);
+    process.stdout.write(`\n  Demo tenant API key (shown this once): ${this.keyToShow}\n\n`);
+    this.keyToShow = undefined;
   }
 }

@@ -5,6 +5,7 @@ import { exitCleanlyOnSignals } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
+import { DemoSeeder } from './demo-seeder';
 import { mountOperatorPages } from './http/operator-pages';
 import { useJsonBody } from './http/json-body';
 
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   const port = app.get(AppConfig).http.port;
   await app.listen(port);
   app.get(Logger).log(`API listening on http://127.0.0.1:${port}`);
+  app.get(DemoSeeder).showKey();
 }
 
 if (require.main === module) {

@@ -1,14 +1,5 @@
 export { AccountingModule } from './accounting.module';
-export {
-  AttemptRecorder,
-  ATTEMPT_COMPLETION_COLUMNS,
-  CANCELLED,
-  targetKey,
-  type FailedCalls,
-  type AttemptCompletion,
-  type AttemptEnd,
-  type StartedAttempt,
-} from './attempt-recorder';
+export { AttemptRecorder, CANCELLED, targetKey, type FailedCalls, type AttemptEnd } from './attempt-recorder';
 export { emptyUsage, UsageSummaries, type UsageSummary } from './usage-summary';
 export { PlatformBudget } from './platform-budget';
 export { PriceTable } from './price-table';

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { dataSourceOptions } from './data-source-options';
 import { ensureDatabase, runMigrations } from './migrate';
+import { AttemptRepository, BatchRepository, ItemRepository } from './repositories';
 import { TenantScope } from './tenant-scope';
 
 async function connect(config: AppConfig): Promise<DataSource> {
@@ -38,8 +39,14 @@ function listenForLostConnections(dataSource: DataSource): void {
 
 @Global()
 @Module({
-  providers: [{ provide: DataSource, inject: [AppConfig], useFactory: connect }, TenantScope],
-  exports: [DataSource, TenantScope],
+  providers: [
+    { provide: DataSource, inject: [AppConfig], useFactory: connect },
+    TenantScope,
+    ItemRepository,
+    AttemptRepository,
+    BatchRepository,
+  ],
+  exports: [DataSource, TenantScope, ItemRepository, AttemptRepository, BatchRepository],
 })
 export class DbModule implements OnApplicationShutdown {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}

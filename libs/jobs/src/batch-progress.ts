@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { firstOccurrences, perGroup, tickBatcher } from '@conduit/common';
-import { BatchEntity, ItemEntity, TenantScope, type ItemStatus } from '@conduit/db';
+import { BatchRepository, ItemEntity, TenantScope, type ItemStatus } from '@conduit/db';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
 export type ItemCounts = Record<ItemStatus, number> & { total: number };
@@ -18,24 +18,7 @@ export class BatchProgress {
     perGroup(
       (ref) => ref.tenantId,
       async (tenantId, refs) => {
-        const batchIds = [...new Set(refs.map((ref) => ref.batchId))];
-        const result = await this.scope
-          .repository(BatchEntity, tenantId)
-          .updateQuery({
-            status: () => `CASE WHEN status = 'cancelling' THEN 'cancelled' ELSE 'completed' END`,
-            completedAt: () => 'now()',
-          })
-          .andWhere('id = ANY(:batchIds)', { batchIds })
-          .andWhere(`status IN ('in_progress', 'cancelling')`)
-          // A batch still being fed is not done, and saying so from its own row spares a look at
-          // its items (whose index is full of the versions of finished ones until vacuumed).
-          .andWhere(`(status = 'cancelling' OR dispatched_below >= item_count)`)
-          .andWhere(
-            `NOT EXISTS (SELECT 1 FROM items i WHERE i.batch_id = batches.id AND i.status IN ('queued', 'running'))`,
-          )
-          .returning('id')
-          .execute();
-        const closed = new Set((result.raw as { id: string }[]).map((row) => row.id));
+        const closed = await this.batches.closeIfDone(tenantId, [...new Set(refs.map((ref) => ref.batchId))]);
         // Several callers may ask about one batch: only the first is told it closed it.
         const first = firstOccurrences(refs, (ref) => ref.batchId);
         return refs.map((ref, i) => first[i] && closed.has(ref.batchId));
@@ -45,6 +28,7 @@ export class BatchProgress {
 
   constructor(
     private readonly scope: TenantScope,
+    private readonly batches: BatchRepository,
     private readonly webhooks: WebhookDispatcher,
   ) {}
 

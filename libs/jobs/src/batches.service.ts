@@ -16,11 +16,12 @@ import {
   BatchEntity,
   isUniqueViolation,
   ItemEntity,
+  ItemRepository,
   TenantScope,
   TERMINAL_ITEM_STATUSES,
   type ItemStatus,
 } from '@conduit/db';
-import { DataSource, In, MoreThan } from 'typeorm';
+import { In, MoreThan } from 'typeorm';
 import { checkLines, validateItems, type SubmitBatchInput } from './batch-input';
 import { BatchProgress, emptyCounts, type ItemCounts } from './batch-progress';
 import { copyItems } from './ingest/copy-items';
@@ -30,8 +31,6 @@ import { assertWebhookUrlAllowed } from './webhooks/webhook-url';
 const RESULTS_PAGE = 500;
 /** How long a submission waits for its first items to reach BullMQ before answering anyway. */
 const FEED_WAIT_MS = 2_000;
-/** A batch this large changes `items` enough that the planner's statistics must follow at once. */
-const ANALYZE_AFTER_ITEMS = 5_000;
 
 /** The API key submitting, with its tenant's state as authentication found it. */
 export type Submitter = Extract<Actor, { type: 'api_key' }> & { tenantStatus: string; tenantPlan: string };
@@ -65,7 +64,7 @@ export class BatchesService {
     private readonly gate: AccessGate,
     private readonly audit: AuditLog,
     private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    private readonly items: ItemRepository,
   ) {}
 
   /** Checks the gate and every item, stores batch and items in one transaction, then starts feeding them. */
@@ -93,7 +92,7 @@ export class BatchesService {
       throw error;
     }
 
-    await this.afterStore(tenantId, batch.id, items.length);
+    await this.startFeeding(tenantId, batch.id);
     const counts: ItemCounts = { ...emptyCounts(), total: items.length, queued: items.length };
     return { batch, counts, usage: emptyUsage() };
   }
@@ -160,7 +159,7 @@ export class BatchesService {
       });
     if (typeof stored === 'string') return this.get(tenantId, stored);
 
-    await this.afterStore(tenantId, stored.id, stored.itemCount);
+    await this.startFeeding(tenantId, stored.id);
     const counts: ItemCounts = { ...emptyCounts(), total: stored.itemCount, queued: stored.itemCount };
     return { batch: stored, counts, usage: emptyUsage() };
   }
@@ -225,12 +224,7 @@ export class BatchesService {
       if (!batch) throw ConduitError.notFound('batch');
       if (batch.status !== 'in_progress') return;
       await batches.update({ id: batchId, status: 'in_progress' }, { status: 'cancelling' });
-      const items = this.scope.repository(ItemEntity, tenantId, manager);
-      const { affected: cancelled = 0 } = await items
-        .updateQuery({ status: 'cancelled', completedAt: () => 'now()' })
-        .andWhere(items.inIdOrder(`batch_id = :batchId AND status = 'queued'`), { batchId })
-        .andWhere(`status = 'queued'`)
-        .execute();
+      const cancelled = await this.items.cancelQueued(tenantId, batchId, manager);
       await this.audit.record(
         actor,
         {
@@ -270,24 +264,6 @@ export class BatchesService {
       counts: counts.get(batch.id) ?? emptyCounts(),
       usage: usage.get(batch.id) ?? emptyUsage(),
     }));
-  }
-
-  /** Starts feeding a stored batch, and refreshes the planner's statistics after a large one. */
-  private async afterStore(tenantId: string, batchId: string, itemCount: number): Promise<void> {
-    await this.startFeeding(tenantId, batchId);
-    if (itemCount >= ANALYZE_AFTER_ITEMS) this.refreshItemStatistics();
-  }
-
-  /**
-   * Until autovacuum gets to it, the planner sees `items` as it was before a large upload, and
-   * plans the worker's per-batch checks (`NOT EXISTS` open items) as scans of the whole table:
-   * a cost that grows with the batch. ANALYZE samples a fixed number of rows; it runs in the
-   * background, and a failure only leaves the statistics as they were.
-   */
-  private refreshItemStatistics(): void {
-    this.dataSource
-      .query('ANALYZE items')
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'could not refresh the statistics of items'));
   }
 
   /**

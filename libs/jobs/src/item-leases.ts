@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { perGroup } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
-import { ItemEntity, TenantScope } from '@conduit/db';
+import { ItemRepository, type Lease } from '@conduit/db';
 import type { ItemRef } from './item-runs';
 
 /**
@@ -15,9 +15,8 @@ import type { ItemRef } from './item-runs';
 @Injectable()
 export class ItemLeases implements OnApplicationShutdown {
   private readonly logger = new Logger(ItemLeases.name);
-  /** This process, as the owner of the items its runs hold. */
-  readonly owner = randomUUID();
-  readonly leaseMs: number;
+  /** The lease this process's claims take: this process as the owner, for WORKER_LOCK_MS. */
+  readonly lease: Lease;
   /** Item id → tenant id of the items this process's runs hold now. */
   private readonly held = new Map<string, string>();
   private timer?: NodeJS.Timeout;
@@ -25,26 +24,20 @@ export class ItemLeases implements OnApplicationShutdown {
   private readonly renewAll = perGroup<[string, string], void>(
     ([, tenantId]) => tenantId,
     async (tenantId, items) => {
-      await this.scope
-        .repository(ItemEntity, tenantId)
-        .updateQuery({ leaseUntil: () => this.leaseEnd })
-        .andWhere('id = ANY(:ids)', { ids: items.map(([itemId]) => itemId) })
-        .andWhere(`status = 'running' AND lease_owner = :owner`, { owner: this.owner })
-        .execute();
+      await this.items.renewLeases(
+        tenantId,
+        items.map(([itemId]) => itemId),
+        this.lease,
+      );
       return items.map(() => undefined);
     },
   );
 
   constructor(
-    private readonly scope: TenantScope,
+    private readonly items: ItemRepository,
     config: AppConfig,
   ) {
-    this.leaseMs = config.worker.lockMs;
-  }
-
-  /** SQL for the end of a lease taken or renewed now. */
-  get leaseEnd(): string {
-    return `now() + interval '${this.leaseMs} milliseconds'`;
+    this.lease = { owner: randomUUID(), ms: config.worker.lockMs };
   }
 
   /** Whether a run of this process holds the item now. */
@@ -55,7 +48,7 @@ export class ItemLeases implements OnApplicationShutdown {
   /** A run of this process claimed the item: renew its lease while it runs. */
   hold({ tenantId, itemId }: ItemRef): void {
     this.held.set(itemId, tenantId);
-    this.timer ??= setInterval(() => void this.renew(), Math.max(1, Math.floor(this.leaseMs / 3))).unref();
+    this.timer ??= setInterval(() => void this.renew(), Math.max(1, Math.floor(this.lease.ms / 3))).unref();
   }
 
   /** The run ended: its lease is no longer renewed. */

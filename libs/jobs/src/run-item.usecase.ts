@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AttemptRecorder, type AttemptCompletion } from '@conduit/accounting';
+import { AttemptRecorder } from '@conduit/accounting';
 import { AppConfig } from '@conduit/config';
-import { retryOnConnectionLoss, type ItemEntity, type ItemError } from '@conduit/db';
+import { retryOnConnectionLoss, type AttemptCompletion, type ClaimedItem, type ItemError } from '@conduit/db';
 import { RouteExecutor, type ExecutionOutcome, type TenantRoutes } from '@conduit/routing';
 import { getTask, isTaskKind } from '@conduit/tasks';
 import { AccessGate, type GateDecision } from '@conduit/tenancy';
@@ -50,7 +50,7 @@ export class RunItemUseCase {
 
   async execute(ref: JobData<JobName.RunItem>): Promise<RunItemResult> {
     // A second job of an item this process runs (the first one's Redis state was lost): wait for the first.
-    if (this.leases.holds(ref.itemId)) return waitFor(this.leases.leaseMs, 'a run of this worker holds the item');
+    if (this.leases.holds(ref.itemId)) return waitFor(this.leases.lease.ms, 'a run of this worker holds the item');
     // The gate and the tenant's routes are read beside the claim (one wait, not four); they are still
     // read fresh for this job.
     const gate = this.gate.decideFor(ref.tenantId);
@@ -75,7 +75,7 @@ export class RunItemUseCase {
     }
   }
 
-  private async run(item: ItemEntity, gate: GateDecision, routes: TenantRoutes): Promise<RunItemResult> {
+  private async run(item: ClaimedItem, gate: GateDecision, routes: TenantRoutes): Promise<RunItemResult> {
     const { itemMaxRuns, itemDeadlineMs } = this.config.worker;
     if (item.interruptedRuns >= itemMaxRuns) {
       // A poison item: each run so far was cut short (its worker died or stalled, or the run threw).
@@ -101,7 +101,7 @@ export class RunItemUseCase {
   }
 
   /** Stores the item's outcome and closes its batch if it was the last; the call is not made again. */
-  private async end(item: ItemEntity, end: ItemEnd, attempt?: AttemptCompletion): Promise<RunItemResult> {
+  private async end(item: ClaimedItem, end: ItemEnd, attempt?: AttemptCompletion): Promise<RunItemResult> {
     const ref = { tenantId: item.tenantId, itemId: item.id };
     const finished = await this.store(() => this.items.finish(ref, end, attempt));
     if (!finished) {
@@ -122,7 +122,7 @@ export class RunItemUseCase {
   }
 
   private async route(
-    item: ItemEntity,
+    item: ClaimedItem,
     gate: GateDecision,
     routes: TenantRoutes,
   ): Promise<ExecutionOutcome & { policyVersion: number | null }> {

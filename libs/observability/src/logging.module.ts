@@ -4,13 +4,16 @@ import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import type { Options } from 'pino-http';
 
+/** Nest's own start-up lines (each module loaded, each route mapped): debug detail, not the start-up screen. */
+const NEST_STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
 /**
- * One logger for API and worker: JSON lines (pretty in development), a request id per HTTP
- * request, and credentials redacted before anything is written.
+ * One logger for API and worker: JSON lines (pretty in development), one short line per HTTP
+ * request with its request id, and credentials redacted before anything is written.
  */
 export const LoggingModule = LoggerModule.forRootAsync({
   inject: [AppConfig],
-  useFactory: (config: AppConfig) => {
+  useFactory: async (config: AppConfig) => {
     const options: Options = {
       level: config.http.logLevel,
       genReqId: (req, res) => {
@@ -19,16 +22,33 @@ export const LoggingModule = LoggerModule.forRootAsync({
         res.setHeader('x-request-id', id);
         return id;
       },
+      // What a request log needs, and no header: headers carry credentials and say little.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.api_key', '*.apiKey'],
         censor: '[redacted]',
       },
       autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+      hooks: {
+        logMethod(args, write, level) {
+          const context = (args[0] as { context?: string } | null)?.context; // nestjs-pino's first argument
+          if (level === pino.levels.values.info && NEST_STARTUP_CONTEXTS.has(context ?? '')) return this.debug(...args);
+          return write.apply(this, args);
+        },
+      },
     };
     if (config.http.logFile) {
       return { pinoHttp: [options, pino.destination({ dest: config.http.logFile, sync: true, mkdir: true })] };
     }
-    if (config.isDevelopment) options.transport = { target: 'pino-pretty', options: { singleLine: true } };
+    if (config.isDevelopment) {
+      // In-process and synchronous, so log lines and what the app prints itself (the demo key) reach
+      // the terminal in the order they happen. A dev dependency: loaded only in development.
+      const { default: pretty } = await import('pino-pretty');
+      return { pinoHttp: [options, pretty({ singleLine: true, sync: true })] };
+    }
     return { pinoHttp: options };
   },
 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { PlatformBudget, targetKey, type AttemptCompletion, type FailedCalls } from '@conduit/accounting';
+import { PlatformBudget, targetKey, type FailedCalls } from '@conduit/accounting';
 import type { PlanRules } from '@conduit/config';
-import type { RoutingPolicyEntity, RoutingTarget } from '@conduit/db';
+import type { AttemptCompletion, RoutingPolicyEntity, RoutingTarget } from '@conduit/db';
 import {
   ConnectionResolver,
   ProviderErrorClass,

@@ -1,14 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import {
-  AttemptRecorder,
-  CANCELLED,
-  type AttemptCompletion,
-  type AttemptEnd,
-  type StartedAttempt,
-} from '@conduit/accounting';
+import { AttemptRecorder, CANCELLED, type AttemptEnd } from '@conduit/accounting';
 import { AppConfig } from '@conduit/config';
-import { retryOnConnectionLoss, type ConnectionLimits, type RoutingTarget } from '@conduit/db';
+import { retryOnConnectionLoss, type AttemptCompletion, type ConnectionLimits, type RoutingTarget } from '@conduit/db';
 import { Metrics } from '@conduit/observability';
 import {
   ProviderError,
@@ -22,7 +16,7 @@ import { parseAnswerText, type TaskDefinition } from '@conduit/tasks';
 import { CircuitBreaker } from './breaker/circuit-breaker';
 import { FAILURE_RULES } from './failure-rules';
 import { CallSlots } from './limits/call-slots';
-import { hasActiveLimits, ProviderLimiter, type Reservation } from './limits/provider-limiter';
+import { ProviderLimiter, type Reservation } from './limits/provider-limiter';
 import { retryDelayMs } from './retry-delay';
 import type { RunStop } from './run-stop';
 
@@ -65,13 +59,17 @@ const STOPPED = { ok: false, stopped: true } as const;
 /** A call that was to go out: its outcome, and the tokens it spent (to settle the tpm reservation). */
 type ProviderCallOutcome = Exclude<TargetOutcome, { skipped: string }> & { spentTokens: number };
 
-/** What became of a call: its answer or failure; or it never went out, the worker stopping first. */
-type CallResult = { completion: CompletionResult | ProviderError; latencyMs: number; cut: boolean } | 'not_sent';
+/** What became of a call: its answer or failure, and whether a stopping worker cut it short. */
+interface CallResult {
+  completion: CompletionResult | ProviderError;
+  latencyMs: number;
+  cut: boolean;
+}
 
 /**
  * Calls one target of a policy: through its circuit breaker and provider limits, retried with
  * backoff on retryable failures, with one repair try for an answer that does not fit the task.
- * Every call on the wire is an attempt row, sent to Postgres before the call and completed after:
+ * Every call on the wire is an attempt row, stored before the call goes out and completed after:
  * a failed call at once, the call that answered by whoever stores the answer (`TargetOutcome.attempt`).
  */
 @Injectable()
@@ -121,40 +119,23 @@ export class TargetRunner {
     const { target, connection } = call;
     const breakerTarget = { connectionId: connection.id, model: target.model };
     const timeoutMs = target.timeout_ms ?? this.config.worker.defaultTimeoutMs;
-    // Without limits nothing but the breaker stands between this point and the call: the limiter's
-    // pause read and the attempt row go out beside the admission (one wait instead of three), and
-    // the row is taken back if the call does not go out after all.
-    const early = hasActiveLimits(call.limits)
-      ? undefined
-      : { reservation: this.reserve(call, timeoutMs), attempt: this.startAttempt(call, callNumber) };
-    early?.reservation.catch(() => undefined); // awaited below, unless moot: the breaker said no
-    const takeBackAttempt = async () => {
-      if (early) await this.attempts.takeBack(early.attempt);
-    };
-
-    const admission = await this.breaker.admit(breakerTarget).catch(async (error: unknown) => {
-      await takeBackAttempt();
-      throw error;
-    });
+    const admission = await this.breaker.admit(breakerTarget);
     if (!admission.allowed) {
-      await takeBackAttempt();
       // A probe's lease may be long, but the probe usually answers well within a cooldown.
       const retryInMs = Math.min(admission.retryInMs, this.config.routing.breakerCooldownMs);
       return { ok: false, skipped: `"${target.model}": ${admission.reason}`, retryInMs };
     }
 
-    const reservation = await (early?.reservation ?? this.reserve(call, timeoutMs));
+    const reservation = await this.reserve(call, timeoutMs);
     if ('ok' in reservation) {
       if (admission.probe) await this.breaker.releaseProbe(breakerTarget);
-      await takeBackAttempt();
       return reservation;
     }
 
     let spentTokens = 0;
     try {
-      const attempt = early?.attempt ?? this.startAttempt(call, callNumber);
-      // The call goes out once its row is on its way to Postgres; it is stored before it is completed.
-      await attempt.sent;
+      // The row is stored before the call goes out: a worker that dies mid-call leaves the call on record.
+      const attempt = await this.startAttempt(call, callNumber);
       const outcome = await this.callProvider(call, callNumber, timeoutMs, attempt);
       spentTokens = outcome.spentTokens;
       if (outcome.ok) {
@@ -180,8 +161,8 @@ export class TargetRunner {
     }
   }
 
-  /** The attempt row of a call about to go out, on its way to Postgres. */
-  private startAttempt({ job, connection, target, targetIndex }: TargetCall, callNumber: number): StartedAttempt {
+  /** Stores the attempt row of a call about to go out; returns its id. */
+  private startAttempt({ job, connection, target, targetIndex }: TargetCall, callNumber: number): Promise<string> {
     return this.attempts.start({
       tenantId: job.tenantId,
       batchId: job.batchId,
@@ -220,14 +201,10 @@ export class TargetRunner {
     call: TargetCall,
     callNumber: number,
     timeoutMs: number,
-    attempt: StartedAttempt,
+    attempt: string,
   ): Promise<ProviderCallOutcome> {
     const { job, target, connection } = call;
     const called = await this.slots.run(() => this.complete(call, callNumber, timeoutMs));
-    if (called === 'not_sent') {
-      await this.attempts.takeBack(attempt);
-      return { ...STOPPED, spentTokens: 0 };
-    }
     const { completion, latencyMs } = called;
     const ended = (
       outcome: string,
@@ -251,11 +228,9 @@ export class TargetRunner {
       };
     };
 
-    // The row is stored (or written again, if Postgres refused it) before it is completed.
-    await attempt.stored;
     // A failed call's completion is stored now, through a lost database connection too: it may have cost tokens.
     const storeFailed = (end: AttemptEnd) =>
-      retryOnConnectionLoss(() => this.attempts.finish(job.tenantId, attempt.id, end), { signal: job.stop.cutCalls });
+      retryOnConnectionLoss(() => this.attempts.finish(job.tenantId, attempt, end), { signal: job.stop.cutCalls });
 
     if (called.cut) {
       await storeFailed(ended(CANCELLED, completion));
@@ -272,7 +247,7 @@ export class TargetRunner {
       return { ok: false, failure: judged, answer: completion.text.slice(0, REPAIR_QUOTE_LIMIT), spentTokens };
     }
     // The item's result and this completion are written by one statement (`ItemRuns.finish`).
-    const completed = await this.attempts.completion(job.tenantId, attempt.id, ended('success', completion));
+    const completed = await this.attempts.completion(attempt, ended('success', completion));
     return {
       ok: true,
       result: judged.result,
@@ -292,8 +267,7 @@ export class TargetRunner {
     callNumber: number,
     timeoutMs: number,
   ): Promise<CallResult> {
-    const { noNewCalls, cutCalls } = job.stop;
-    if (noNewCalls.aborted) return 'not_sent'; // the worker began to stop while this call waited for its slot
+    const { cutCalls } = job.stop;
     const started = performance.now();
     // Not AbortSignal.timeout: its timer would outlive the call by the whole timeout, one per call.
     const abort = new AbortController();

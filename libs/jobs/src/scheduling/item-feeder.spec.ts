@@ -1,5 +1,5 @@
 import type { AppConfig } from '@conduit/config';
-import type { TenantScope } from '@conduit/db';
+import type { BatchRepository, TenantScope } from '@conduit/db';
 import type { DataSource } from 'typeorm';
 import type { ItemQueue } from '../item-queue';
 import { ItemFeeder } from './item-feeder';
@@ -16,7 +16,13 @@ describe('ItemFeeder: one feed per tenant at a time in a process', () => {
   function feederWithManualFeeds() {
     // A feeder round asks Postgres which tenants wait: here, tenant-a.
     const dataSource = { query: () => Promise.resolve([{ tenant_id: 'tenant-a' }]) } as unknown as DataSource;
-    const feeder = new ItemFeeder({} as TenantScope, dataSource, {} as ItemQueue, {} as AppConfig);
+    const feeder = new ItemFeeder(
+      {} as TenantScope,
+      {} as BatchRepository,
+      dataSource,
+      {} as ItemQueue,
+      {} as AppConfig,
+    );
     const feeds: { tenantId: string; end: () => void; fail: (error: Error) => void }[] = [];
     jest
       .spyOn(feeder, 'feedTenant')

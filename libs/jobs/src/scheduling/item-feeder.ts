@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { deferred, type Deferred } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
-import { BatchEntity, TenantScope } from '@conduit/db';
+import { BatchEntity, BatchRepository, TenantScope } from '@conduit/db';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ItemQueue } from '../item-queue';
 import { DISPATCHED_OPEN_ITEM, OPEN_BATCH } from './dispatch-cursor';
@@ -49,6 +49,7 @@ export class ItemFeeder implements OnModuleDestroy {
 
   constructor(
     private readonly scope: TenantScope,
+    private readonly batches: BatchRepository,
     private readonly dataSource: DataSource,
     private readonly queue: ItemQueue,
     private readonly config: AppConfig,
@@ -74,9 +75,10 @@ export class ItemFeeder implements OnModuleDestroy {
       if (slices.length === 0) return 0;
       const ids = await this.itemsIn(manager, tenantId, slices);
       // Moved in this transaction, which commits only after the add.
-      await this.scope.repository(BatchEntity, tenantId, manager).updateEach(
-        slices.map((slice) => ({ id: slice.batchId, dispatchedBelow: slice.until })),
-        ['dispatchedBelow'],
+      await this.batches.moveDispatchCursors(
+        tenantId,
+        slices.map((slice) => ({ batchId: slice.batchId, dispatchedBelow: slice.until })),
+        manager,
       );
       await this.queue.enqueue(tenantId, ids, inFlight + 1);
       return ids.length;
@@ -133,17 +135,13 @@ export class ItemFeeder implements OnModuleDestroy {
     return slices;
   }
 
-  /**
-   * The ids of the queued items in the slices, in slice and position order. The status is written
-   * so that no index serves it (`IS TRUE`): with statistics from before the batch arrived, the
-   * planner would otherwise walk all of the tenant's queued items instead of the slices' positions.
-   */
+  /** The ids of the queued items in the slices, in slice and position order. */
   private async itemsIn(manager: EntityManager, tenantId: string, slices: Slice[]): Promise<string[]> {
     const rows: { id: string }[] = await manager.query(
       `SELECT i.id
          FROM unnest($2::uuid[], $3::int[], $4::int[]) WITH ORDINALITY AS s(batch_id, first, until, n)
          JOIN items i ON i.batch_id = s.batch_id AND i.position >= s.first AND i.position < s.until
-        WHERE i.tenant_id = $1 AND (i.status = 'queued') IS TRUE
+        WHERE i.tenant_id = $1 AND i.status = 'queued'
         ORDER BY s.n, i.position`,
       [tenantId, slices.map((s) => s.batchId), slices.map((s) => s.from), slices.map((s) => s.until)],
     );

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BatchEntity, ItemEntity, TenantScope } from '@conduit/db';
+import { BatchEntity, ItemEntity, ItemRepository, TenantScope } from '@conduit/db';
 import { DataSource } from 'typeorm';
 import { ItemQueue } from '../item-queue';
 import { DISPATCHED_OPEN_ITEM, OPEN_BATCH } from './dispatch-cursor';
@@ -29,6 +29,7 @@ export class Reconciler {
 
   constructor(
     private readonly scope: TenantScope,
+    private readonly items: ItemRepository,
     private readonly dataSource: DataSource,
     private readonly queue: ItemQueue,
   ) {}
@@ -71,20 +72,10 @@ export class Reconciler {
     if (lost.length === 0) return;
     // Read again after Redis: an item finishes in Postgres before its job completes, so one that
     // finished while we looked is not open here, and is not run again.
-    const open = await this.scope
-      .repository(ItemEntity, tenantId)
-      .queryBuilder('i')
-      .select('i.id', 'id')
-      .andWhere('i.id = ANY(:lost)', { lost })
-      .andWhere(`(i.status = 'queued' OR (i.status = 'running' AND (i.lease_until IS NULL OR i.lease_until < now())))`)
-      .getRawMany<{ id: string }>();
+    const open = await this.items.runnable(tenantId, lost);
     if (open.length === 0) return;
     // First in line: these items have waited longest.
-    await this.queue.enqueue(
-      tenantId,
-      open.map((row) => row.id),
-      1,
-    );
+    await this.queue.enqueue(tenantId, open, 1);
     report.requeued += open.length;
   }
 

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { ProviderError, ProviderErrorClass } from '../provider-error';
 import { extractData } from './mock-extraction';
-import { countMentions, isRecord } from './mock-text';
+import { contentStems, isRecord, wordStems } from './mock-text';
 
 const DEFAULT_SUMMARY_WORDS = 60;
 
@@ -20,25 +21,46 @@ export function mockAnswer(task: { kind: string; input: unknown }): unknown {
   }
 }
 
-/** Chooses the labels the text mentions (the most mentioned one without multi_label), else the first. */
+/**
+ * Chooses the labels whose name or description shares the most words with the text (every such
+ * label with multi_label). When none does, one label picked by a hash of the text: the same text
+ * gets the same answer, and unrelated texts do not all land on the first label.
+ */
 function classify(text: string, labels: unknown, multiLabel: boolean) {
-  const names = [...new Set((Array.isArray(labels) ? labels : []).map(labelName).filter((n) => n !== undefined))];
-  const mentions = names.map((name) => countMentions(text, name));
-  const matched = names.filter((_, i) => mentions[i] > 0);
-  const mostMentioned = names[mentions.indexOf(Math.max(...mentions))];
-  const chosen = multiLabel ? (matched.length ? matched : names.slice(0, 1)) : names.length ? [mostMentioned] : [];
+  const options = labelOptions(labels);
+  const textStems = wordStems(text);
+  const hits = options.map(({ keywords }) => textStems.filter((word) => keywords.has(word)).length);
+  const names = options.map(({ name }) => name);
+  const matched = names.filter((_, i) => hits[i] > 0);
+  let chosen: string[];
+  if (names.length === 0) chosen = [];
+  else if (matched.length === 0) chosen = [names[hashIndex(text, names.length)]];
+  else chosen = multiLabel ? matched : [names[hits.indexOf(Math.max(...hits))]];
 
-  // Scores agree with the choice: a chosen label the text never names gets a hesitant 0.5.
+  // Scores agree with the choice: a chosen label the text shares no word with gets a hesitant 0.5.
   const score = (name: string, i: number) => {
-    if (chosen.includes(name)) return mentions[i] > 0 ? 0.9 : 0.5;
-    return mentions[i] > 0 ? 0.7 : 0.1;
+    if (chosen.includes(name)) return hits[i] > 0 ? 0.9 : 0.5;
+    return hits[i] > 0 ? 0.7 : 0.1;
   };
   return { labels: chosen, scores: Object.fromEntries(names.map((name, i) => [name, score(name, i)])) };
 }
 
-function labelName(label: unknown): string | undefined {
-  if (typeof label === 'string') return label;
-  return isRecord(label) && typeof label.name === 'string' ? label.name : undefined;
+/** Each distinct label name, with the stems of the words of its name and description. */
+function labelOptions(labels: unknown): { name: string; keywords: Set<string> }[] {
+  const options = new Map<string, Set<string>>();
+  for (const label of Array.isArray(labels) ? labels : []) {
+    const name = typeof label === 'string' ? label : isRecord(label) ? label.name : undefined;
+    if (typeof name !== 'string' || options.has(name)) continue;
+    const description = isRecord(label) && typeof label.description === 'string' ? label.description : '';
+    // Every word of the name counts, even a stop word: a text that says the label's name is about it.
+    options.set(name, new Set([...wordStems(name), ...contentStems(description)]));
+  }
+  return [...options].map(([name, keywords]) => ({ name, keywords }));
+}
+
+/** An index in [0, count) that depends only on the text. */
+function hashIndex(text: string, count: number): number {
+  return createHash('sha256').update(text).digest().readUInt32BE(0) % count;
 }
 
 /** The leading sentences of the text, cut to the word limit. */

@@ -47,6 +47,44 @@ function mentionPattern(name: string): RegExp {
   return pattern;
 }
 
+/** Words that say nothing about what a text is about. */
+const STOP_WORDS = new Set(
+  `a an and are as at be but by for from has have i in is it its me my no not of on or our so that
+   the their this to was we were with would you your`.split(/\s+/),
+);
+
+/** Rough English endings, longest first: enough for "refund" to meet "refunds", "charged" "charges". */
+const ENDINGS: [ending: string, replacement: string][] = [
+  ['ies', 'y'],
+  ['ing', ''],
+  ['ed', ''],
+  ['es', ''],
+  ['s', ''],
+  ['e', ''],
+];
+
+/** A word's rough stem; a stem keeps at least three letters, and "ss" is no plural ("address"). */
+function stem(word: string): string {
+  for (const [ending, replacement] of ENDINGS) {
+    if (!word.endsWith(ending) || word.length - ending.length < 3) continue;
+    if (ending === 's' && word.endsWith('ss')) continue;
+    return word.slice(0, -ending.length) + replacement;
+  }
+  return word;
+}
+
+/** The stems of the text's words, repeats kept. */
+export function wordStems(text: string): string[] {
+  return nameWords(text).map(stem);
+}
+
+/** The stems of the words that can say what a text is about: stop words left out. */
+export function contentStems(text: string): string[] {
+  return nameWords(text)
+    .filter((word) => !STOP_WORDS.has(word))
+    .map(stem);
+}
+
 /** The first `count` words of the text, whitespace normalized. */
 export function leadingWords(text: string, count: number): string {
   return text.split(/\s+/).filter(Boolean).slice(0, count).join(' ');

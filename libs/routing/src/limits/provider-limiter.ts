@@ -187,11 +187,6 @@ export class ProviderLimiter {
   }
 }
 
-/** Whether any of rpm, tpm or concurrency is set; without them a reservation takes nothing. */
-export function hasActiveLimits(limits: ConnectionLimits): boolean {
-  return activeLimits(limits) !== undefined;
-}
-
 /** The limits that apply (positive whole numbers), or undefined when none does. */
 function activeLimits(limits: ConnectionLimits): ActiveLimits | undefined {
   const active = {
