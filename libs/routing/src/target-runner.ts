@@ -2,12 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { AttemptRecorder, CANCELLED, type AttemptEnd } from '@conduit/accounting';
 import { AppConfig } from '@conduit/config';
-import {
-  retryOnConnectionLoss,
-  type AttemptCompletion,
-  type ConnectionLimits,
-  type RoutingTarget,
-} from '@conduit/db';
+import { retryOnConnectionLoss, type AttemptCompletion, type ConnectionLimits, type RoutingTarget } from '@conduit/db';
 import { metrics } from '@conduit/observability';
 import {
   ProviderError,

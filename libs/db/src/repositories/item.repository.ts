@@ -11,7 +11,10 @@ export type ClaimedItem = Pick<
 >;
 
 /** The outcome a run writes to its item. */
-export type ItemOutcome = Pick<ItemEntity, 'id' | 'status' | 'result' | 'error' | 'connectionId' | 'model' | 'policyVersion'>;
+export type ItemOutcome = Pick<
+  ItemEntity,
+  'id' | 'status' | 'result' | 'error' | 'connectionId' | 'model' | 'policyVersion'
+>;
 
 /** A lease on running items: the worker process that holds them, and for how long from now. */
 export interface Lease {

@@ -14,7 +14,13 @@ describe('ItemFeeder: one feed per tenant at a time in a process', () => {
   function feederWithManualFeeds() {
     // A feeder round asks Postgres which tenants wait: here, tenant-a.
     const dataSource = { query: () => Promise.resolve([{ tenant_id: 'tenant-a' }]) } as unknown as DataSource;
-    const feeder = new ItemFeeder({} as TenantScope, {} as BatchRepository, dataSource, {} as ItemQueue, {} as AppConfig);
+    const feeder = new ItemFeeder(
+      {} as TenantScope,
+      {} as BatchRepository,
+      dataSource,
+      {} as ItemQueue,
+      {} as AppConfig,
+    );
     const feeds: { tenantId: string; end: () => void; fail: (error: Error) => void }[] = [];
     jest
       .spyOn(feeder, 'feedTenant')
