@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@conduit/config';
+import { RepeatedErrorLog } from '@conduit/observability';
 import {
   ITEMS_QUEUE,
   JobName,
@@ -24,6 +25,7 @@ const HAND_BACK_MS = 10_000;
 @Processor(ITEMS_QUEUE, { autorun: false })
 export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ItemsProcessor.name);
+  private readonly workerErrors: RepeatedErrorLog;
   // A Record over this queue's job names: the compiler refuses a job name without a handler.
   private readonly handlers: Record<JobNameOn<typeof ITEMS_QUEUE>, Handler>;
 
@@ -33,6 +35,7 @@ export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap
     private readonly config: AppConfig,
   ) {
     super();
+    this.workerErrors = new RepeatedErrorLog(this.logger, 'queue worker error', config.http.repeatIntervalMs);
     this.handlers = {
       [JobName.RunItem]: (data) => runItem.execute(parseJobData(JobName.RunItem, data)),
     };
@@ -66,7 +69,7 @@ export class ItemsProcessor extends WorkerHost implements OnApplicationBootstrap
   /** Without a listener BullMQ prints worker errors (e.g. after Redis lost its data) to the console. */
   @OnWorkerEvent('error')
   onError(error: Error): void {
-    this.logger.warn({ err: error }, 'queue worker error');
+    this.workerErrors.report(error);
   }
 
   /**

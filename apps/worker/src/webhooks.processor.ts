@@ -1,6 +1,7 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@conduit/config';
+import { RepeatedErrorLog } from '@conduit/observability';
 import {
   DeliverWebhookUseCase,
   JobName,
@@ -22,6 +23,7 @@ const CONCURRENCY = 20;
 @Processor(WEBHOOKS_QUEUE, { autorun: false })
 export class WebhooksProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhooksProcessor.name);
+  private readonly workerErrors: RepeatedErrorLog;
   private readonly handlers: Record<JobNameOn<typeof WEBHOOKS_QUEUE>, Handler>;
 
   constructor(
@@ -29,6 +31,7 @@ export class WebhooksProcessor extends WorkerHost implements OnApplicationBootst
     private readonly config: AppConfig,
   ) {
     super();
+    this.workerErrors = new RepeatedErrorLog(this.logger, 'webhook queue worker error', config.http.repeatIntervalMs);
     this.handlers = {
       [JobName.DeliverWebhook]: (job) =>
         deliver.execute(parseJobData(JobName.DeliverWebhook, job.data), {
@@ -53,7 +56,7 @@ export class WebhooksProcessor extends WorkerHost implements OnApplicationBootst
 
   @OnWorkerEvent('error')
   onError(error: Error): void {
-    this.logger.warn({ err: error }, 'webhook queue worker error');
+    this.workerErrors.report(error);
   }
 
   async process(job: Job): Promise<DeliverWebhookResult> {
