@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { FakeOpenAIServer } from './fakes';
 import { ApiClient } from './support/api-client';
-import { freePort } from './support/app-process';
+import { freePort } from './support/redis-server';
 import { overrideEnv } from './support/env';
 import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';

@@ -3,7 +3,7 @@ import { createWorkerApp } from '../apps/worker/src/main';
 import { openApiPath } from '../apps/api/src/operations/openapi';
 import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
-import { freePort } from './support/app-process';
+import { freePort } from './support/redis-server';
 import { TcpProxy } from './support/tcp-proxy';
 import { startSystem, type TestSystem } from './support/test-system';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './redis-server';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -44,16 +44,6 @@ export async function startAppProcess(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { child, exited, output: () => output };
-}
-
-/** A TCP port of 127.0.0.1 that nothing listens on now. */
-export function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => resolve(free));
-    });
-  });
 }
 
 /** The API in its own process, on a free port of 127.0.0.1. */

@@ -11,6 +11,9 @@ export class TestRedisServer {
   private child?: ChildProcess;
   port = 0;
 
+  /** @param password one the server requires (`--requirepass`); its clients here give it. */
+  constructor(private readonly password?: string) {}
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
@@ -18,15 +21,16 @@ export class TestRedisServer {
   /** Starts it (again, on the same port after `stop`) and waits until it answers. */
   async start(): Promise<this> {
     this.port ||= await freePort();
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    if (this.password) args.push('--requirepass', this.password);
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
-    const client = new IORedis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
+    const client = new IORedis(this.url, {
+      password: this.password,
+      lazyConnect: true,
+      retryStrategy: () => 50,
+      maxRetriesPerRequest: 1,
+    });
     try {
       for (const deadline = Date.now() + 10_000; ;) {
         if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
@@ -41,7 +45,7 @@ export class TestRedisServer {
 
   /** A client of its own; the caller disconnects it. */
   client(): IORedis {
-    return new IORedis(this.url, { maxRetriesPerRequest: 3 });
+    return new IORedis(this.url, { password: this.password, maxRetriesPerRequest: 3 });
   }
 
   async stop(): Promise<void> {
@@ -53,7 +57,8 @@ export class TestRedisServer {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now (the OS picked it, then it was closed again). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

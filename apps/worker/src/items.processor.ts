@@ -2,6 +2,7 @@ import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { withTimeout } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
+import { RepeatedErrorLog } from '@conduit/observability';
 import { ITEMS_QUEUE, JobName, parseJobData, RunItemUseCase, WorkerStopping, type RunItemResult } from '@conduit/jobs';
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { QueueProcessor } from './queue-processor';
@@ -13,6 +14,7 @@ const HAND_BACK_MS = 10_000;
 @Processor(ITEMS_QUEUE, { autorun: false })
 export class ItemsProcessor extends QueueProcessor<typeof ITEMS_QUEUE, RunItemResult> {
   protected readonly logger = new Logger(ItemsProcessor.name);
+  private readonly workerErrors: RepeatedErrorLog;
 
   constructor(
     runItem: RunItemUseCase,
@@ -22,6 +24,7 @@ export class ItemsProcessor extends QueueProcessor<typeof ITEMS_QUEUE, RunItemRe
     super(config, config.worker.concurrency, {
       [JobName.RunItem]: (job) => runItem.execute(parseJobData(JobName.RunItem, job.data)),
     });
+    this.workerErrors = new RepeatedErrorLog(this.logger, 'queue worker error', config.http.repeatIntervalMs);
   }
 
   /**
@@ -44,7 +47,7 @@ export class ItemsProcessor extends QueueProcessor<typeof ITEMS_QUEUE, RunItemRe
   /** Without a listener BullMQ prints worker errors (e.g. after Redis lost its data) to the console. */
   @OnWorkerEvent('error')
   onError(error: Error): void {
-    this.logger.warn({ err: error }, 'queue worker error');
+    this.workerErrors.report(error);
   }
 
   /**

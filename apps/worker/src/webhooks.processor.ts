@@ -1,6 +1,7 @@
 import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '@conduit/config';
+import { RepeatedErrorLog } from '@conduit/observability';
 import {
   DeliverWebhookUseCase,
   JobName,
@@ -23,6 +24,7 @@ const CONCURRENCY = 20;
 @Processor(WEBHOOKS_QUEUE, { autorun: false })
 export class WebhooksProcessor extends QueueProcessor<typeof WEBHOOKS_QUEUE, DeliverWebhookResult> {
   protected readonly logger = new Logger(WebhooksProcessor.name);
+  private readonly workerErrors: RepeatedErrorLog;
 
   constructor(deliver: DeliverWebhookUseCase, config: AppConfig) {
     super(config, CONCURRENCY, {
@@ -32,11 +34,12 @@ export class WebhooksProcessor extends QueueProcessor<typeof WEBHOOKS_QUEUE, Del
           maxAttempts: job.opts.attempts ?? config.webhooks.maxAttempts,
         }),
     });
+    this.workerErrors = new RepeatedErrorLog(this.logger, 'webhook queue worker error', config.http.repeatIntervalMs);
   }
 
   @OnWorkerEvent('error')
   onError(error: Error): void {
-    this.logger.warn({ err: error }, 'webhook queue worker error');
+    this.workerErrors.report(error);
   }
 
   async process(job: Job): Promise<DeliverWebhookResult> {

@@ -22,6 +22,7 @@ export class AppConfig {
     jsonLinesLimitBytes: number;
     jsonLinesLineLimitBytes: number;
     logFile?: string;
+    repeatIntervalMs: number;
   };
   readonly database: { url: string; migrate: boolean; poolSize: number };
   readonly queue: { redisUrl: string; prefix: string };
@@ -95,6 +96,7 @@ export class AppConfig {
       jsonLinesLimitBytes: http.JSONL_BODY_LIMIT_MB * 1024 * 1024,
       jsonLinesLineLimitBytes: http.JSONL_LINE_LIMIT_KB * 1024,
       logFile: http.LOG_FILE,
+      repeatIntervalMs: http.LOG_REPEAT_INTERVAL_MS,
     };
     this.database = { url: database.DATABASE_URL, migrate: database.DB_MIGRATE, poolSize: database.DB_POOL_SIZE };
     this.queue = { redisUrl: queue.REDIS_URL, prefix: queue.QUEUE_PREFIX };

@@ -81,6 +81,8 @@ export const sectionSchemas = (isDev: boolean) => ({
     // A line is held whole while it is read; the default fits the largest item the tasks accept.
     JSONL_LINE_LIMIT_KB: int(4_096, 64, 65_536),
     LOG_FILE: z.string().min(1).optional(),
+    /** An error that repeats (a Redis refusing every command) is logged once, then once per interval with a count. */
+    LOG_REPEAT_INTERVAL_MS: int(60_000, 1_000, 3_600_000),
   }),
   database: z.object({
     DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/conduit'),

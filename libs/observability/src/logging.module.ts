@@ -43,12 +43,25 @@ export const LoggingModule = LoggerModule.forRootAsync({
     if (config.http.logFile) {
       return { pinoHttp: [options, pino.destination({ dest: config.http.logFile, sync: true, mkdir: true })] };
     }
-    if (config.isDevelopment) {
+    const pretty = config.isDevelopment ? await prettyPrinter() : undefined;
+    if (pretty) {
       // In-process and synchronous, so log lines and what the app prints itself (the demo key) reach
-      // the terminal in the order they happen. A dev dependency: loaded only in development.
-      const { default: pretty } = await import('pino-pretty');
+      // the terminal in the order they happen.
       return { pinoHttp: [options, pretty({ singleLine: true, sync: true })] };
     }
     return { pinoHttp: options };
   },
 });
+
+/**
+ * pino-pretty, a development dependency; none where only production dependencies are installed
+ * (the image), and development mode then logs JSON rather than failing to start.
+ */
+async function prettyPrinter() {
+  try {
+    return (await import('pino-pretty')).default;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}

@@ -1,11 +1,9 @@
-// `npm run migration:run`: applies pending migrations to DATABASE_URL and exits.
-import 'reflect-metadata';
 import { AppConfig } from '@conduit/config';
+import { dataSourceOptions, ensureDatabase, runMigrations } from '@conduit/db';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../data-source-options';
-import { ensureDatabase, runMigrations } from '../migrate';
 
-async function main(): Promise<void> {
+/** `migrate`: applies pending migrations to DATABASE_URL (under the advisory lock the apps use too). */
+export async function migrate(): Promise<void> {
   const config = new AppConfig(process.env);
   if (config.isDevelopment) await ensureDatabase(config.database.url);
   const dataSource = await new DataSource(dataSourceOptions(config.database.url, 2)).initialize();
@@ -16,8 +14,3 @@ async function main(): Promise<void> {
     await dataSource.destroy();
   }
 }
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});

@@ -1,7 +1,3 @@
-// `npm run vault:rotate`: re-seal every connection secret under the newest key in VAULT_KEYS.
-// Put the new key first in VAULT_KEYS (keep the old ones), restart the apps, run this, then the
-// old keys can be removed. Safe to run while the system is serving.
-import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigModule } from '@conduit/config';
@@ -11,7 +7,12 @@ import { ProvidersModule, SecretRotation } from '@conduit/providers';
 @Module({ imports: [ConfigModule.forRoot(), DbModule, ProvidersModule] })
 class VaultRotationModule {}
 
-async function main(): Promise<void> {
+/**
+ * `vault-rotate`: re-seals every connection secret under the newest key in VAULT_KEYS. Put the new
+ * key first in VAULT_KEYS (keep the old ones), restart the apps, run this, then the old keys can
+ * be removed. Safe to run while the system is serving.
+ */
+export async function rotateVaultKey(): Promise<void> {
   const app = await NestFactory.createApplicationContext(VaultRotationModule, { logger: ['error', 'warn'] });
   try {
     const report = await app.get(SecretRotation).rotateAll();
@@ -20,8 +21,3 @@ async function main(): Promise<void> {
     await app.close();
   }
 }
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
