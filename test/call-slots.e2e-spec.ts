@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { FakeOpenAIServer } from './fakes';
 import { ApiClient } from './support/api-client';
+import { freePort } from './support/redis-server';
 import { overrideEnv } from './support/env';
 import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';
@@ -12,9 +13,15 @@ describe('call slots: more jobs than calls in flight (WORKER_CALLS_IN_FLIGHT)', 
   let fake: FakeOpenAIServer;
   let closeFake: () => Promise<void>;
   let restore: (() => void)[];
+  let workerMetrics: string;
 
   beforeAll(async () => {
-    restore = [allowLoopbackEgress(), overrideEnv({ WORKER_CONCURRENCY: '6', WORKER_CALLS_IN_FLIGHT: '2' })];
+    const port = await freePort();
+    workerMetrics = `http://127.0.0.1:${port}/metrics`;
+    restore = [
+      allowLoopbackEgress(),
+      overrideEnv({ WORKER_CONCURRENCY: '6', WORKER_CALLS_IN_FLIGHT: '2', METRICS_PORT: String(port) }),
+    ];
     fake = new FakeOpenAIServer({ flavour: 'compatible', apiKey: 'sk-slots' });
     fake.latencyMs = LATENCY_MS;
     ({ close: closeFake } = await fake.start());
@@ -27,10 +34,12 @@ describe('call slots: more jobs than calls in flight (WORKER_CALLS_IN_FLIGHT)', 
     for (const undo of restore) undo();
   });
 
+  /** What the worker's /metrics shows (METRICS_PORT). */
   const callsWaiting = async () => {
     const operator = Buffer.from(`${process.env.OPERATOR_USER}:${process.env.OPERATOR_PASSWORD}`).toString('base64');
-    const { text } = await system.http().get('/metrics').set('Authorization', `Basic ${operator}`).expect(200);
-    return Number(/^conduit_worker_calls_waiting (\S+)$/m.exec(text)?.[1]);
+    const response = await fetch(workerMetrics, { headers: { Authorization: `Basic ${operator}` } });
+    expect(response.status).toBe(200);
+    return Number(/^conduit_worker_calls_waiting (\S+)$/m.exec(await response.text())?.[1]);
   };
 
   it('keeps at most that many calls on the wire while the other jobs wait, and times each call (and its timeout) without its wait', async () => {

@@ -1,6 +1,6 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { ITEMS_QUEUE } from '@conduit/jobs';
-import type { Queue } from 'bullmq';
+import { ITEMS_QUEUE, WEBHOOKS_QUEUE } from '@conduit/jobs';
+import { QueueEvents, type Queue } from 'bullmq';
 import { ApiClient } from './support/api-client';
 import { startSystem, type TestSystem } from './support/test-system';
 
@@ -34,4 +34,21 @@ describe('item jobs in BullMQ', () => {
     // Failed for good at once: nothing BullMQ could retry would change the outcome.
     expect(job?.attemptsMade).toBe(1);
   });
+
+  it.each([ITEMS_QUEUE, WEBHOOKS_QUEUE])(
+    'a job on the %s queue with a name no handler knows fails at once, for good',
+    async (queueName) => {
+      const queue = system.worker.get<Queue>(getQueueToken(queueName));
+      const events = new QueueEvents(queueName, { connection: await queue.client, prefix: queue.opts.prefix });
+      try {
+        await events.waitUntilReady();
+        const job = await queue.add('no.such.job', {}, { attempts: 3, backoff: { type: 'fixed', delay: 60_000 } });
+        await expect(job.waitUntilFinished(events, 5_000)).rejects.toThrow('no handler for job "no.such.job"');
+        expect(await queue.getJobState(job.id!)).toBe('failed');
+        expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1);
+      } finally {
+        await events.close();
+      }
+    },
+  );
 });

@@ -1,9 +1,10 @@
-import { createServer } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createWorkerApp } from '../apps/worker/src/main';
 import { openApiPath } from '../apps/api/src/operations/openapi';
 import { overrideEnv } from './support/env';
 import { ApiClient } from './support/api-client';
+import { freePort } from './support/redis-server';
+import { TcpProxy } from './support/tcp-proxy';
 import { startSystem, type TestSystem } from './support/test-system';
 
 interface RouterLayer {
@@ -48,12 +49,20 @@ const operator = () =>
 
 describe('operations: docs and metrics', () => {
   let system: TestSystem;
+  let workerMetrics: string;
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
+    const port = await freePort();
+    workerMetrics = `http://127.0.0.1:${port}/metrics`;
+    restoreEnv = overrideEnv({ METRICS_PORT: String(port) });
     system = await startSystem();
   });
 
-  afterAll(() => system.close());
+  afterAll(async () => {
+    await system.close();
+    restoreEnv();
+  });
 
   it('documents every mapped route, and only those, as an OpenAPI 3 document', async () => {
     const { body: document } = await system.http().get('/docs-json').expect(200);
@@ -102,7 +111,7 @@ describe('operations: docs and metrics', () => {
     expect(response.headers['www-authenticate']).toMatch(/^Basic/);
   });
 
-  it('exposes queue, item, attempt, latency and token metrics that match the database', async () => {
+  it('exposes queue and item metrics that match the database on the API, call metrics on the worker', async () => {
     const owner = await ApiClient.newTenant(system.http);
     await owner.routeAll(await owner.mockConnection());
     const items = ['a', 'b', 'c'].map((id) => ({
@@ -133,12 +142,16 @@ describe('operations: docs and metrics', () => {
     expect(samples(text, 'conduit_items').get('{status="queued"}')).toBeDefined(); // zero-filled
 
     expect(samples(text, 'conduit_queue_jobs').get('{queue="items",state="waiting"}')).toBeGreaterThanOrEqual(0);
-    expect(samples(text, 'conduit_attempts_total').get('{kind="mock",outcome="success"}')).toBeGreaterThanOrEqual(3);
+    // Calls are measured where they are made: each app has its own registry, the worker serves its own.
+    expect(samples(text, 'conduit_attempts_total').size).toBe(0);
+
+    const calls = await (await fetch(workerMetrics, { headers: { Authorization: operator() } })).text();
+    expect(samples(calls, 'conduit_attempts_total').get('{kind="mock",outcome="success"}')).toBeGreaterThanOrEqual(3);
     expect(
-      samples(text, 'conduit_provider_call_seconds_count').get('{kind="mock",outcome="success"}'),
+      samples(calls, 'conduit_provider_call_seconds_count').get('{kind="mock",outcome="success"}'),
     ).toBeGreaterThanOrEqual(3);
-    expect(samples(text, 'conduit_provider_call_seconds_bucket').size).toBeGreaterThan(0);
-    const tokens = samples(text, 'conduit_tokens_total');
+    expect(samples(calls, 'conduit_provider_call_seconds_bucket').size).toBeGreaterThan(0);
+    const tokens = samples(calls, 'conduit_tokens_total');
     expect(tokens.get(`{tenant="${owner.tenantId}",direction="input"}`)).toBeGreaterThan(0);
   });
 });
@@ -178,16 +191,35 @@ describe('operations: per-API-key rate limit', () => {
     // Platform and operations routes are not under the tenant limit.
     for (let i = 0; i <= LIMIT; i++) await system.http().get('/health/live').expect(200);
   });
+
+  it.each(['cut off', 'stalled'] as const)('lets requests through at once while Redis is %s', async (outage) => {
+    const owner = await ApiClient.newTenant(system.http);
+    const redisProxy = new TcpProxy({ host: '127.0.0.1', port: 6379 });
+    const redis = new URL(process.env.REDIS_URL as string);
+    redis.port = String(await redisProxy.start());
+    const restoreRedis = overrideEnv({ REDIS_URL: redis.toString() });
+    const cutOff = await startSystem({ worker: false });
+    try {
+      if (outage === 'cut off') redisProxy.cutOff();
+      else redisProxy.stall();
+      for (let i = 0; i <= LIMIT; i++) {
+        const started = Date.now();
+        const response = await cutOff.http().get('/v1/me').set('Authorization', `Bearer ${owner.key}`).timeout(5_000);
+        expect(response.status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(1_000);
+      }
+    } finally {
+      redisProxy.restore();
+      await cutOff.close();
+      await redisProxy.close();
+      restoreRedis();
+    }
+  });
 });
 
 describe('operations: worker metrics port', () => {
   it('serves the worker registry on METRICS_PORT behind operator basic auth', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as { port: number };
-        probe.close(() => resolve(free));
-      });
-    });
+    const port = await freePort();
     const restoreEnv = overrideEnv({ METRICS_PORT: String(port) });
     const worker = await createWorkerApp();
     try {

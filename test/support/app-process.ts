@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './redis-server';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -48,12 +48,7 @@ export async function startAppProcess(
 
 /** The API in its own process, on a free port of 127.0.0.1. */
 export async function startApiProcess(env: Record<string, string> = {}): Promise<AppProcess & { url: string }> {
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => resolve(free));
-    });
-  });
+  const port = await freePort();
   const api = await startAppProcess('apps/api/src/main.ts', 'API listening on', { ...env, PORT: String(port) });
   return { ...api, url: `http://127.0.0.1:${port}` };
 }

@@ -9,6 +9,7 @@ export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private cut = false;
+  private stalled = false;
 
   /**
    * @param latencyMs each chunk is passed on this much later, in both directions: a slow network,
@@ -29,6 +30,7 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => socket.destroy());
       }
+      if (this.stalled) for (const socket of [client, upstream]) socket.pause();
       this.forward(client, upstream);
       this.forward(upstream, client);
       client.on('close', () => upstream.destroy());
@@ -53,8 +55,16 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.destroy();
   }
 
+  /** The service stops answering, its connections left open: nothing passes either way until `restore`. */
+  stall(): void {
+    this.stalled = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
   restore(): void {
     this.cut = false;
+    if (this.stalled) for (const socket of this.sockets) socket.resume();
+    this.stalled = false;
   }
 
   async close(): Promise<void> {

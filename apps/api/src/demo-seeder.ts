@@ -5,7 +5,7 @@ import { RoutingPoliciesService } from '@conduit/routing';
 import { TASK_KINDS } from '@conduit/tasks';
 import { TenantsService, type Actor } from '@conduit/tenancy';
 
-export const DEMO_TENANT_NAME = 'demo';
+const DEMO_TENANT_NAME = 'demo';
 const SEEDER: Actor = { type: 'platform' };
 
 /**

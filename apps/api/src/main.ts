@@ -6,7 +6,7 @@ import { AppConfig } from '@conduit/config';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
 import { DemoSeeder } from './demo-seeder';
-import { mountBullBoard } from './http/bull-board';
+import { mountOperatorPages } from './http/operator-pages';
 import { useJsonBody } from './http/json-body';
 
 /** Builds the API app (not listening yet): the same app runs in production and in e2e tests. */
@@ -17,7 +17,7 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   useJsonBody(app, config.http.bodyLimit);
   app.set('trust proxy', false);
   app.disable('x-powered-by');
-  mountBullBoard(app);
+  mountOperatorPages(app);
   return app;
 }
 

@@ -1,57 +1,40 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { AppConfig } from '@conduit/config';
 import { RepeatedErrorLog } from '@conduit/observability';
 import {
   DeliverWebhookUseCase,
   JobName,
   parseJobData,
-  settleBeforeClose,
   WEBHOOKS_QUEUE,
   WebhookDeliveryFailed,
   type DeliverWebhookResult,
-  type JobNameOn,
 } from '@conduit/jobs';
 import { UnrecoverableError, type Job } from 'bullmq';
-
-type Handler = (job: Job) => Promise<DeliverWebhookResult>;
+import { QueueProcessor } from './queue-processor';
 
 /** Concurrent deliveries per worker process; each waits at most WEBHOOK_TIMEOUT_MS on its receiver. */
 const CONCURRENCY = 20;
 
-/** Thin on purpose: reads ids from the job and calls the delivery use case. BullMQ does the backoff. */
+/**
+ * Thin on purpose: reads ids from the job and calls the delivery use case. BullMQ does the backoff.
+ * On shutdown, a delivery cut short is found stalled and tried again; receivers dedupe by
+ * Conduit-Delivery-Id.
+ */
 @Processor(WEBHOOKS_QUEUE, { autorun: false })
-export class WebhooksProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(WebhooksProcessor.name);
+export class WebhooksProcessor extends QueueProcessor<typeof WEBHOOKS_QUEUE, DeliverWebhookResult> {
+  protected readonly logger = new Logger(WebhooksProcessor.name);
   private readonly workerErrors: RepeatedErrorLog;
-  private readonly handlers: Record<JobNameOn<typeof WEBHOOKS_QUEUE>, Handler>;
 
-  constructor(
-    deliver: DeliverWebhookUseCase,
-    private readonly config: AppConfig,
-  ) {
-    super();
-    this.workerErrors = new RepeatedErrorLog(this.logger, 'webhook queue worker error', config.http.repeatIntervalMs);
-    this.handlers = {
+  constructor(deliver: DeliverWebhookUseCase, config: AppConfig) {
+    super(config, CONCURRENCY, {
       [JobName.DeliverWebhook]: (job) =>
         deliver.execute(parseJobData(JobName.DeliverWebhook, job.data), {
           attempt: job.attemptsMade + 1,
-          maxAttempts: job.opts.attempts ?? this.config.webhooks.maxAttempts,
+          maxAttempts: job.opts.attempts ?? config.webhooks.maxAttempts,
         }),
-    };
-  }
-
-  onApplicationBootstrap(): void {
-    const { lockMs, stalledIntervalMs } = this.config.worker;
-    Object.assign(this.worker.opts, { lockDuration: lockMs, stalledInterval: stalledIntervalMs, maxStalledCount: 3 });
-    this.worker.concurrency = CONCURRENCY;
-    void this.worker.run().catch((error: unknown) => this.logger.error({ err: error }, 'the webhook worker stopped'));
-  }
-
-  /** A delivery cut short is found stalled and tried again; receivers dedupe by Conduit-Delivery-Id. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await settleBeforeClose([this.worker]);
-    await this.worker.close();
+    });
+    this.workerErrors = new RepeatedErrorLog(this.logger, 'webhook queue worker error', config.http.repeatIntervalMs);
   }
 
   @OnWorkerEvent('error')
@@ -60,10 +43,8 @@ export class WebhooksProcessor extends WorkerHost implements OnApplicationBootst
   }
 
   async process(job: Job): Promise<DeliverWebhookResult> {
-    const handler = this.handlers[job.name as JobNameOn<typeof WEBHOOKS_QUEUE>];
-    if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
     try {
-      return await handler(job);
+      return await this.handle(job);
     } catch (error) {
       // Logged without the URL: its path or query may carry a token.
       if (error instanceof WebhookDeliveryFailed) {

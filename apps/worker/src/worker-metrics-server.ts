@@ -1,8 +1,10 @@
-import { createServer, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConduitError, ErrorCode } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
-import { basicAuthMatches, Metrics } from '@conduit/observability';
+import { Metrics, operatorBasicAuth } from '@conduit/observability';
+import express, { type ErrorRequestHandler, type Response } from 'express';
 
 /**
  * With `METRICS_PORT` set, the worker serves its own `GET /metrics` (operator basic auth): the
@@ -21,34 +23,17 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
   async onApplicationBootstrap(): Promise<void> {
     const port = this.config.operations.metricsPort;
     if (port === undefined) return;
-    const { operatorUser, operatorPassword } = this.config.auth;
-    // Refusals have the API's error body.
-    const refuse = (response: ServerResponse, error: ConduitError, headers: OutgoingHttpHeaders = {}) =>
-      response
-        .writeHead(error.status, { ...headers, 'content-type': 'application/json' })
-        .end(JSON.stringify(error.toBody()));
-    const server = createServer((request, response) => {
-      if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
-        refuse(response, new ConduitError(ErrorCode.NotFound, 'no such route'));
-        return;
-      }
-      if (!basicAuthMatches(request.headers.authorization, operatorUser, operatorPassword)) {
-        const error = new ConduitError(
-          ErrorCode.Unauthenticated,
-          'operator credentials are required (HTTP basic auth)',
-        );
-        refuse(response, error, { 'www-authenticate': 'Basic realm="Conduit operators"' });
-        return;
-      }
-      this.metrics.scrape().then(
-        ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(body),
-        () => refuse(response, new ConduitError(ErrorCode.InternalError, 'the metrics could not be read')),
-      );
+    const app = express().disable('x-powered-by');
+    app.get('/metrics', operatorBasicAuth(this.config.auth), async (_request, response) => {
+      const { contentType, body } = await this.metrics.scrape();
+      response.type(contentType).send(body);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '0.0.0.0', () => resolve());
-    });
+    app.use((_request, response) => refuse(response, new ConduitError(ErrorCode.NotFound, 'no such route')));
+    const failed: ErrorRequestHandler = (_error, _request, response, _next) =>
+      refuse(response, new ConduitError(ErrorCode.InternalError, 'the metrics could not be read'));
+    app.use(failed);
+    const server = app.listen(port, '0.0.0.0');
+    await once(server, 'listening');
     this.server = server;
     this.logger.log(`Worker metrics on http://0.0.0.0:${port}/metrics`);
   }
@@ -60,4 +45,9 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
     server.closeAllConnections();
     await closed;
   }
+}
+
+/** Refusals have the API's error body. */
+function refuse(response: Response, error: ConduitError): void {
+  response.status(error.status).json(error.toBody());
 }

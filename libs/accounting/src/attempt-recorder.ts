@@ -6,7 +6,7 @@ import { ZERO_USAGE, type TokenUsage } from '@conduit/providers';
 import { PriceTable, type PricedCall } from './price-table';
 
 /** Outcome of a call that was sent but whose answer never came back to us (the worker died). */
-export const IN_FLIGHT = 'in_flight';
+const IN_FLIGHT = 'in_flight';
 /** Outcome of a call the worker cut short itself: it was stopping, and the call outlasted its grace. */
 export const CANCELLED = 'cancelled';
 
@@ -20,7 +20,7 @@ export interface FailedCalls {
 /** The key of a target in `failedCallsOf`'s map. */
 export const targetKey = (connectionId: string, model: string) => `${connectionId}/${model}`;
 
-export interface AttemptStart {
+interface AttemptStart {
   tenantId: string;
   batchId: string;
   itemId: string;

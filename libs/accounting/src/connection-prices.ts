@@ -7,7 +7,7 @@ import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { PriceTable } from './price-table';
 
 /** USD per million tokens, as the API takes them. An optional rate omitted or null is derived (`toModelPrice`). */
-export interface PriceInput {
+interface PriceInput {
   input_per_million: number;
   output_per_million: number;
   /** Cache reads; derived: the input rate. */

@@ -1,23 +1,7 @@
 export { AccountingModule } from './accounting.module';
-export {
-  AttemptRecorder,
-  IN_FLIGHT,
-  CANCELLED,
-  targetKey,
-  type FailedCalls,
-  type AttemptEnd,
-  type AttemptStart,
-} from './attempt-recorder';
+export { AttemptRecorder, CANCELLED, targetKey, type FailedCalls, type AttemptEnd } from './attempt-recorder';
 export { emptyUsage, UsageSummaries, type UsageSummary } from './usage-summary';
 export { PlatformBudget } from './platform-budget';
-export { PriceTable, PRICE_CACHE_MS, costOf, type ModelPrice, type PricedCall } from './price-table';
-export { ConnectionPrices, type ConnectionPriceList, type PriceInput } from './connection-prices';
-export {
-  UsageReports,
-  USAGE_GROUPS,
-  type UsageGroup,
-  type UsageGroupRow,
-  type UsageQuery,
-  type UsageReport,
-  type UsageRow,
-} from './usage-report';
+export { PriceTable } from './price-table';
+export { ConnectionPrices, type ConnectionPriceList } from './connection-prices';
+export { UsageReports, USAGE_GROUPS, type UsageGroup, type UsageReport, type UsageRow } from './usage-report';

@@ -4,7 +4,7 @@ import type { TokenUsage } from '@conduit/providers';
 import { DataSource } from 'typeorm';
 
 /** How long prices are kept in memory: a changed price applies to calls within this long. */
-export const PRICE_CACHE_MS = 60_000;
+const PRICE_CACHE_MS = 60_000;
 
 /** USD per million tokens of each token class a provider bills, with unset rates already derived. */
 export interface ModelPrice {

@@ -21,7 +21,7 @@ export interface UsageRow {
   provider_cost: number | null;
 }
 
-export interface UsageGroupRow extends UsageRow {
+interface UsageGroupRow extends UsageRow {
   /** The day (`YYYY-MM-DD`, UTC), connection id, model, task, API key id or end user; null when unknown. */
   key: string | null;
 }
@@ -31,7 +31,7 @@ export interface UsageReport {
   totals: UsageRow;
 }
 
-export interface UsageQuery {
+interface UsageQuery {
   /** Inclusive. */
   from: Date;
   /** Exclusive. */

@@ -1,22 +1,20 @@
 import { z } from 'zod';
 import { validationError } from './validation';
 
-const uuid = z.uuid();
+/** A newest-first list's position: the id of the last row shown (its query compares `(created_at, id)` in SQL). */
+export const idCursor = z.uuid();
+/** An ordered list's position: e.g. the last item shown of a batch. */
+export const positionCursor = z.coerce.number().int().nonnegative();
 
-/**
- * Opaque cursors for newest-first lists: the id of the last row shown. Queries compare
- * `(created_at, id)` with that row's own values in SQL, so there is no loss of precision and
- * no skipped ties.
- */
-export function encodeIdCursor(id: string): string {
-  return Buffer.from(id).toString('base64url');
+/** An opaque list cursor: the caller hands back what we gave, and we read the position inside. */
+export function encodeCursor(position: string | number): string {
+  return Buffer.from(String(position)).toString('base64url');
 }
 
-export function decodeIdCursor(cursor: string | undefined): string | undefined {
+/** The position inside `cursor` (undefined for the first page), or 400 if this API did not hand it out. */
+export function decodeCursor<T>(cursor: string | undefined, position: z.ZodType<T>): T | undefined {
   if (!cursor) return undefined;
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!uuid.safeParse(id).success) {
-    throw validationError([{ path: 'cursor', message: 'is not a cursor this API returned' }]);
-  }
-  return id;
+  const read = position.safeParse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (read.success) return read.data;
+  throw validationError([{ path: 'cursor', message: 'is not a cursor this API returned' }]);
 }

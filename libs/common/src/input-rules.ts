@@ -4,7 +4,7 @@ import { formatPath, validationError } from './validation';
 /** Arrays and objects nest at most this deep in any JSON the API accepts (the outermost value is level 1). */
 export const MAX_JSON_DEPTH = 64;
 
-export interface InputProblem {
+interface InputProblem {
   /** Where, from the value checked: `['items', 3, 'input', 'text']`. */
   path: PropertyKey[];
   code: 'invalid_text' | 'too_deep';

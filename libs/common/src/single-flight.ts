@@ -1,5 +1,5 @@
 /** A shared call: its answer, and whether this caller joined a call another caller started. */
-export interface Flight<V> {
+interface Flight<V> {
   result: Promise<V>;
   joined: boolean;
 }

@@ -16,7 +16,7 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
  * query as a plain `Error` without a code ("Connection terminated unexpectedly"), and a refused or
  * reset socket with its errno; a statement Postgres refused carries its SQLSTATE.
  */
-export function isConnectionLoss(error: unknown): boolean {
+function isConnectionLoss(error: unknown): boolean {
   const cause = error instanceof QueryFailedError ? (error.driverError as unknown) : error;
   if (!(cause instanceof Error)) return false;
   const code = (cause as { code?: unknown }).code;
@@ -30,9 +30,9 @@ export function isConnectionLoss(error: unknown): boolean {
  * How long a statement whose result must not be lost is retried through a database outage (a
  * restart, a failover): a worker keeps an answer it has read for that long.
  */
-export const KEEP_TRYING_MS = 10 * 60_000;
+const KEEP_TRYING_MS = 10 * 60_000;
 
-export interface ReconnectOptions {
+interface ReconnectOptions {
   /** Stop retrying once this is aborted (the process is shutting down) and throw the last error. */
   signal?: AbortSignal;
   /** Stop retrying after this long; `KEEP_TRYING_MS` by default. */

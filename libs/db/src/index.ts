@@ -5,5 +5,4 @@ export { ensureDatabase, runMigrations } from './migrate';
 export { isUniqueViolation } from './postgres-errors';
 export { TenantScope } from './tenant-scope';
 export * from './repositories';
-export { TenantScopedRepository, type ScopedWhere, type ScopedFindOptions } from './tenant-scoped.repository';
-export { isConnectionLoss, retryOnConnectionLoss, type ReconnectOptions } from './connection-loss';
+export { retryOnConnectionLoss } from './connection-loss';

@@ -3,7 +3,7 @@
  * convention, so no public provider lives there. Names are compared lower-cased without
  * trailing dots (the WHATWG parser already lower-cases and maps IDNA look-alikes).
  */
-export const BLOCKED_NAMES: readonly { name: string; why: string }[] = [
+const BLOCKED_NAMES: readonly { name: string; why: string }[] = [
   { name: 'localhost', why: 'this host (RFC 6761)' },
   { name: 'metadata.google.internal', why: 'GCP metadata service' },
   { name: 'metadata', why: 'resolves to the metadata service through GCP search domains' },
@@ -11,7 +11,7 @@ export const BLOCKED_NAMES: readonly { name: string; why: string }[] = [
 ];
 
 /** A name ending in one of these (or equal to it without the dot) is refused. */
-export const BLOCKED_SUFFIXES: readonly { suffix: string; why: string }[] = [
+const BLOCKED_SUFFIXES: readonly { suffix: string; why: string }[] = [
   { suffix: '.localhost', why: 'this host (RFC 6761)' },
   { suffix: '.local', why: 'multicast DNS on the local link (RFC 6762)' },
   { suffix: '.internal', why: 'private-use TLD; cloud-internal DNS (metadata.google.internal, *.ec2.internal)' },

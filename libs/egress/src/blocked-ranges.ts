@@ -4,7 +4,7 @@
  * of it blocks anything ipaddr.js does not call `unicast`, so a range missing here still fails
  * closed. The first matching line names the reason, so narrow lines come before wide ones.
  */
-export interface BlockedRange {
+interface BlockedRange {
   cidr: string;
   why: string;
 }

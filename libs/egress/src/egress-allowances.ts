@@ -16,7 +16,7 @@ export interface EgressAllowances {
 
 export const NO_ALLOWANCES: EgressAllowances = Object.freeze({ allowCidrs: [], allowHosts: [], allowHttp: false });
 
-export interface CompiledAllowances {
+interface CompiledAllowances {
   cidrs: [ipaddr.IPv4 | ipaddr.IPv6, number][];
   hosts: Set<string>;
   allowHttp: boolean;

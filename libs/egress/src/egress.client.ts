@@ -9,7 +9,7 @@ import { readCappedBody } from './read-capped-body';
 import { DnsResolver, type Resolver } from './resolver';
 import { checkUrl } from './url-policy';
 
-export const EGRESS_DEFAULTS = {
+const EGRESS_DEFAULTS = {
   connectTimeoutMs: 10_000,
   // Generous: a long completion sends its headers only when done. Callers pass their own deadline.
   headersTimeoutMs: 300_000,
@@ -17,7 +17,7 @@ export const EGRESS_DEFAULTS = {
   maxBodyBytes: 10 * 1024 * 1024,
 } as const;
 
-export interface EgressClientOptions {
+interface EgressClientOptions {
   /** Operator allowances; `AppConfig.egress` fits. Default: none. */
   allowances?: EgressAllowances;
   /** Default: the system resolver. */
@@ -34,7 +34,7 @@ export interface EgressClientOptions {
 }
 
 /** Stand-in for `AppConfig` (only its egress section is read), so tests need no full config. */
-export interface EgressConfigSource {
+interface EgressConfigSource {
   egress: EgressAllowances;
 }
 

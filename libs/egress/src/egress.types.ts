@@ -22,7 +22,7 @@ export interface EgressResponse {
   body: Buffer;
 }
 
-export type EgressFailure = 'egress_blocked' | 'timeout' | 'network';
+type EgressFailure = 'egress_blocked' | 'timeout' | 'network';
 
 /** Why a request could not be made or completed. The message never echoes credentials. */
 export class EgressError extends Error {

@@ -14,7 +14,7 @@ const wrappers = IPV4_WRAPPERS.map(({ cidr, wrapper }) => ({ range: ipaddr.parse
 const metadata = new Set(METADATA_ADDRESSES.map((a) => ipaddr.parse(a).toNormalizedString()));
 
 /** An IPv6 address that carries IPv4 addresses: judged by those, not by its own form. */
-export interface NormalizedAddress {
+interface NormalizedAddress {
   /** The address as parsed (zone id dropped). */
   address: Address;
   /** Set when `address` is an IPv6 form wrapping IPv4 (mapped, compatible, NAT64, 6to4, Teredo). */

@@ -53,7 +53,7 @@ export async function listenEverywhere(): Promise<CountingListener> {
   };
 }
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;

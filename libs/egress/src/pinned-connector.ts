@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
+import { withTimeout } from '@conduit/common';
 import { buildConnector } from 'undici';
 import { compileAllowances, type EgressAllowances } from './egress-allowances';
 import { EgressError } from './egress.types';
@@ -7,7 +8,7 @@ import { isBlockedAddress } from './ip-policy';
 import type { Resolver } from './resolver';
 import { checkHost } from './url-policy';
 
-export interface PinnedConnectorOptions {
+interface PinnedConnectorOptions {
   allowances: EgressAllowances;
   resolver: Resolver;
   connectTimeoutMs: number;
@@ -56,22 +57,15 @@ async function pinAddresses(target: buildConnector.Options, options: PinnedConne
 }
 
 async function resolveOnce(resolver: Resolver, hostname: string, timeoutMs: number): Promise<string[]> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new EgressError('timeout', `DNS lookup for ${hostname} timed out after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
   try {
-    return await Promise.race([resolver.resolve(hostname), deadline]);
+    return await withTimeout(resolver.resolve(hostname), timeoutMs, () => {
+      throw new EgressError('timeout', `DNS lookup for ${hostname} timed out after ${timeoutMs} ms`);
+    });
   } catch (err) {
     if (err instanceof EgressError) throw err;
     const code = (err as { code?: unknown }).code;
     const detail = typeof code === 'string' && /^[A-Z_]{1,40}$/.test(code) ? ` (${code})` : '';
     throw new EgressError('network', `could not resolve ${hostname}${detail}`);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

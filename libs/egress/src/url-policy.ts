@@ -5,8 +5,7 @@ import { EgressError } from './egress.types';
 import { isBlockedAddress } from './ip-policy';
 
 /** A host that passed the static rules: a literal address, or a name still to be resolved. */
-export type CheckedHost =
-  { kind: 'address'; address: string } | { kind: 'name'; name: string; operatorAllowed: boolean };
+type CheckedHost = { kind: 'address'; address: string } | { kind: 'name'; name: string; operatorAllowed: boolean };
 
 const blocked = (message: string) => new EgressError('egress_blocked', message);
 

@@ -46,7 +46,7 @@ export interface ValidItem {
  * Checks items one at a time against their task kinds, remembering custom ids to refuse
  * repeats. `where` names an item in messages: `items[3]` for JSON bodies, `line 4` for JSON Lines.
  */
-export class ItemChecker {
+class ItemChecker {
   private readonly seen = new Map<string, string>();
 
   check(raw: unknown, where: string): { item: ValidItem } | { problems: ErrorDetail[] } {

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { emptyUsage, UsageSummaries, type UsageSummary } from '@conduit/accounting';
-import { ConduitError, ErrorCode, validationError } from '@conduit/common';
+import {
+  ConduitError,
+  decodeCursor,
+  encodeCursor,
+  ErrorCode,
+  positionCursor,
+  validationError,
+  withTimeout,
+} from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { AccessGate, AuditLog, type Actor } from '@conduit/tenancy';
 import {
@@ -16,7 +24,6 @@ import {
 import { In, MoreThan } from 'typeorm';
 import { checkLines, validateItems, type SubmitBatchInput } from './batch-input';
 import { BatchProgress, emptyCounts, type ItemCounts } from './batch-progress';
-import { decodeCursor, encodeCursor } from './cursor';
 import { copyItems } from './ingest/copy-items';
 import { ItemFeeder } from './scheduling/item-feeder';
 import { assertWebhookUrlAllowed } from './webhooks/webhook-url';
@@ -273,10 +280,7 @@ export class BatchesService {
         return 'failed' as const;
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(resolve, FEED_WAIT_MS, 'slow')));
-    const waited = await Promise.race([feeding, slow]);
-    clearTimeout(timer);
+    const waited = await withTimeout(feeding, FEED_WAIT_MS, () => 'slow' as const);
     if (waited === 'slow') this.logger.warn({ batchId }, 'queueing is slow (Redis?); answering without waiting');
   }
 
@@ -296,7 +300,7 @@ export class BatchesService {
     query: { status?: ItemStatus; cursor?: string; limit: number },
   ): Promise<Page<ItemDetails>> {
     await this.get(tenantId, batchId);
-    const after = decodeCursor(query.cursor);
+    const after = decodeCursor(query.cursor, positionCursor) ?? -1;
     const items = await this.scope.repository(ItemEntity, tenantId).find({
       where: { batchId, position: MoreThan(after), ...(query.status ? { status: query.status } : {}) },
       order: { position: 'ASC' },

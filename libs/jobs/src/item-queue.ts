@@ -1,5 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
+import { withTimeout } from '@conduit/common';
 import type { Queue } from 'bullmq';
 import { ITEMS_QUEUE, JobName, parseJobData } from './job-catalogue';
 
@@ -9,7 +10,7 @@ const ADD_TIMEOUT_MS = 3_000;
 const MAX_PRIORITY = 2 ** 21;
 
 /** An item's job in BullMQ: still to run or running, done (completed or failed), or not there at all. */
-export type ItemJobState = 'live' | 'finished' | 'missing';
+type ItemJobState = 'live' | 'finished' | 'missing';
 
 /**
  * The one place that talks to BullMQ about items. The job id is the item id, so an item is never
@@ -32,7 +33,9 @@ export class ItemQueue {
       opts: { jobId: itemId, priority: Math.min(firstPriority + i, MAX_PRIORITY) },
     }));
     for (let start = 0; start < jobs.length; start += ADD_CHUNK) {
-      await withTimeout(this.queue.addBulk(jobs.slice(start, start + ADD_CHUNK)), timeoutMs, 'adding jobs to BullMQ');
+      await withTimeout(this.queue.addBulk(jobs.slice(start, start + ADD_CHUNK)), timeoutMs, () => {
+        throw new Error(`adding jobs to BullMQ took longer than ${timeoutMs} ms`);
+      });
     }
   }
 
@@ -57,17 +60,5 @@ export class ItemQueue {
   /** Removes a finished leftover job, so the same job id can be added again. True if it is gone. */
   async removeFinished(itemId: string): Promise<boolean> {
     return (await this.queue.remove(itemId)) === 1;
-  }
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { withTimeout } from '@conduit/common';
 import type { Queue } from 'bullmq';
 import { ITEMS_QUEUE, WEBHOOKS_QUEUE } from './job-catalogue';
 
@@ -16,7 +16,7 @@ const SETTLE_MS = 5_000;
  */
 export async function settleBeforeClose(clients: Array<{ waitUntilReady(): Promise<unknown> }>): Promise<void> {
   const ready = Promise.all(clients.map((client) => client.waitUntilReady().catch(() => undefined)));
-  await Promise.race([ready, sleep(SETTLE_MS, undefined, { ref: false })]);
+  await withTimeout(ready, SETTLE_MS, () => undefined);
 }
 
 /** Runs before @nestjs/bullmq closes the registered queues on application shutdown. */

@@ -1,4 +1,5 @@
 export { LoggingModule } from './logging.module';
-export { basicAuthMatches, Metrics, metrics, type CallTokens, type GaugeSource } from './metrics';
+export { Metrics } from './metrics';
 export { MetricsModule } from './metrics.module';
+export { operatorBasicAuth } from './operator-basic-auth';
 export { RepeatedErrorLog } from './repeated-error-log';

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import { Metrics, metrics } from './metrics';
+import { Metrics } from './metrics';
 
-/** Makes the process's one `Metrics` instance injectable everywhere. */
+/** The app's one `Metrics` (its own registry), injectable everywhere. */
 @Global()
-@Module({ providers: [{ provide: Metrics, useValue: metrics }], exports: [Metrics] })
+@Module({ providers: [Metrics], exports: [Metrics] })
 export class MetricsModule {}

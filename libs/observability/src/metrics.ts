@@ -1,11 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** A source of gauge values read on each scrape (queue depth, items by status): label values → value. */
-export type GaugeSource = () => Promise<{ labels: Record<string, string>; value: number }[]>;
+type GaugeSource = () => Promise<{ labels: Record<string, string>; value: number }[]>;
 
 /** Token counts of one finished call, as the worker knows them. */
-export interface CallTokens {
+interface CallTokens {
   inputTokens: number;
   outputTokens: number;
 }
@@ -14,12 +14,12 @@ export interface CallTokens {
  * Conduit's Prometheus metrics, in their own registry (not prom-client's global one, so nothing
  * a library registers leaks into `/metrics`).
  *
- * One instance per process (`metrics`): the API and the worker each expose their own. Call
- * metrics (provider latency, attempts, tokens) are recorded where a call finishes, in the
- * worker; queue and item gauges are read on scrape from whatever sources the process
- * registered (the API registers BullMQ and Postgres). In e2e tests both apps share one process,
- * so the API's `/metrics` shows both.
+ * One instance per app (`MetricsModule`), injected where something is measured: the API and the
+ * worker each expose their own. Call metrics (provider latency, attempts, tokens) are recorded
+ * where a call finishes, in the worker; queue and item gauges are read on scrape from whatever
+ * sources the app registered (the API registers BullMQ and Postgres).
  */
+@Injectable()
 export class Metrics {
   readonly registry = new Registry();
   private readonly queueSources = new Set<GaugeSource>();
@@ -108,16 +108,4 @@ export class Metrics {
       for (const { labels, value } of result.value) gauge.set(labels, value);
     }
   }
-}
-
-/** The process's metrics. Inject `Metrics` in Nest code (it resolves to this instance). */
-export const metrics = new Metrics();
-
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
-
-/** Whether an `Authorization: Basic …` header carries exactly `user:password` (constant time). */
-export function basicAuthMatches(header: string | undefined, user: string, password: string): boolean {
-  const [scheme, encoded] = (header ?? '').split(' ');
-  const given = scheme?.toLowerCase() === 'basic' && encoded ? Buffer.from(encoded, 'base64').toString() : '';
-  return timingSafeEqual(sha256(given), sha256(`${user}:${password}`));
 }

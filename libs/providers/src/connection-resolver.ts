@@ -6,7 +6,7 @@ import type { ProviderKind, ResolvedConnection } from './completion';
 import { ConnectionSecrets } from './connection-secrets';
 import { isRoutableBy, routableBy } from './connections.service';
 
-export type CallableConnection =
+type CallableConnection =
   | {
       usable: true;
       connection: ResolvedConnection;
@@ -17,7 +17,7 @@ export type CallableConnection =
     }
   | { usable: false; reason: string };
 
-export type InspectedConnection =
+type InspectedConnection =
   | (Omit<Extract<CallableConnection, { usable: true }>, 'connection'> & { entity: ProviderConnectionEntity })
   | Extract<CallableConnection, { usable: false }>;
 

@@ -12,7 +12,7 @@ const SETTINGS_SCHEMAS: Record<ProviderKind, z.ZodType<Record<string, unknown>>>
 /** Kinds that cannot work without a key (Ollama and self-hosted OpenAI-compatible servers may run open). */
 const API_KEY_OPTIONAL: readonly ProviderKind[] = ['ollama', 'openai_compatible'];
 
-export interface ConnectionShape {
+interface ConnectionShape {
   kind: ProviderKind;
   settings: Record<string, unknown>;
   hasApiKey: boolean;

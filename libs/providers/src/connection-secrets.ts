@@ -3,7 +3,7 @@ import { Vault } from '@conduit/vault';
 import type { ConnectionSecret } from './completion';
 
 /** The secret fields of a connection. Each is sealed on its own, so one can change without opening the others. */
-export interface SecretFields {
+interface SecretFields {
   api_key?: string;
   base_url?: string;
 }

@@ -13,7 +13,7 @@ import { BUILT_IN_MODELS } from './connection-settings';
 /** Whose connections: a tenant's id, or null for the platform-managed ones shared by plans. */
 export type ConnectionOwner = string | null;
 
-export interface CreateConnectionInput {
+interface CreateConnectionInput {
   name: string;
   kind: ProviderKind;
   base_url?: string;
@@ -23,7 +23,7 @@ export interface CreateConnectionInput {
   region?: string;
 }
 
-export type UpdateConnectionInput = Partial<Omit<CreateConnectionInput, 'kind' | 'base_url' | 'region'>> & {
+type UpdateConnectionInput = Partial<Omit<CreateConnectionInput, 'kind' | 'base_url' | 'region'>> & {
   base_url?: string | null;
   region?: string | null;
 };

@@ -5,7 +5,7 @@ import { ConnectionSecrets } from './connection-secrets';
 
 const BATCH = 100;
 
-export interface RotationReport {
+interface RotationReport {
   rotated: number;
   alreadyCurrent: number;
 }

@@ -1,6 +1,6 @@
 import { ProviderErrorClass } from '@conduit/providers';
 
-export interface FailureRule {
+interface FailureRule {
   /** Call the same target again (after a backoff). */
   retrySameTarget: boolean;
   /** Move on to the policy's next target once this one is given up. */

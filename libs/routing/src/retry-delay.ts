@@ -1,4 +1,4 @@
-export interface RetryDelayOptions {
+interface RetryDelayOptions {
   baseDelayMs: number;
   maxDelayMs: number;
   random?: () => number;

@@ -20,7 +20,7 @@ export interface TenantRoutes {
   connections: ConnectionsRead;
 }
 
-export interface ExecutionInput extends TargetJob {
+interface ExecutionInput extends TargetJob {
   policy: RoutingPolicyEntity;
   /** The tenant's plan: whether platform connections may be used, and their monthly budget. */
   plan: PlanRules;
@@ -33,13 +33,13 @@ export interface ExecutionInput extends TargetJob {
   failedBefore?: ReadonlyMap<string, FailedCalls>;
 }
 
-export interface ExecutionFailure {
+interface ExecutionFailure {
   code: string;
   message: string;
 }
 
 /** Why no target can be called now though one may be later, and when to look again. */
-export interface ExecutionWait {
+interface ExecutionWait {
   retryInMs: number;
   reason: string;
 }

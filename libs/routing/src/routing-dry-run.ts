@@ -8,7 +8,7 @@ import { CircuitBreaker } from './breaker/circuit-breaker';
 import { ProviderLimiter } from './limits/provider-limiter';
 import { RoutingPoliciesService } from './routing-policies.service';
 
-export interface DryRunTarget {
+interface DryRunTarget {
   index: number;
   connection_id: string;
   model: string;
@@ -17,7 +17,7 @@ export interface DryRunTarget {
   reason?: string;
 }
 
-export interface DryRunResult {
+interface DryRunResult {
   task: string;
   version: number;
   chosen: DryRunTarget | null;

@@ -6,7 +6,7 @@ import { isTaskKind, TASK_KINDS, type TaskKind } from '@conduit/tasks';
 import { AccessGate, AuditLog, type Actor } from '@conduit/tenancy';
 import { DataSource, QueryFailedError } from 'typeorm';
 
-export interface PolicyInput {
+interface PolicyInput {
   targets: RoutingTarget[];
   constraints?: RoutingConstraints;
 }

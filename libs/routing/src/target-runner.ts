@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AttemptRecorder, CANCELLED, type AttemptEnd } from '@conduit/accounting';
 import { AppConfig } from '@conduit/config';
 import { retryOnConnectionLoss, type AttemptCompletion, type ConnectionLimits, type RoutingTarget } from '@conduit/db';
-import { metrics } from '@conduit/observability';
+import { Metrics } from '@conduit/observability';
 import {
   ProviderError,
   ProviderErrorClass,
@@ -80,6 +80,7 @@ export class TargetRunner {
     private readonly limiter: ProviderLimiter,
     private readonly slots: CallSlots,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /** How many calls an item may make to the target, retries and the repair try included. */
@@ -210,7 +211,13 @@ export class TargetRunner {
       spent: { usage?: CompletionResult['usage']; providerCost?: number },
       httpStatus?: number,
     ): AttemptEnd => {
-      metrics.observeCall({ tenantId: job.tenantId, kind: connection.kind, outcome, latencyMs, usage: spent.usage });
+      this.metrics.observeCall({
+        tenantId: job.tenantId,
+        kind: connection.kind,
+        outcome,
+        latencyMs,
+        usage: spent.usage,
+      });
       return {
         outcome,
         httpStatus,

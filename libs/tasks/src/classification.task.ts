@@ -4,7 +4,7 @@ import { isPlainObject, nonEmptyString, strictInput, textField, typeError } from
 import { JSON_ONLY_RULE, TEXT_IS_DATA_RULE, textBlock } from './prompt-parts';
 import type { TaskDefinition } from './task-definition';
 
-export const MAX_LABELS = 200;
+const MAX_LABELS = 200;
 
 const labelName = nonEmptyString(200);
 const labelEntry = z.union(
@@ -12,7 +12,7 @@ const labelEntry = z.union(
   { error: 'must be a label name or an object {name, description?}' },
 );
 
-export const classificationInputSchema = strictInput({
+const classificationInputSchema = strictInput({
   text: textField,
   labels: z
     .array(labelEntry, { error: typeError('an array of labels') })
@@ -29,8 +29,8 @@ export const classificationInputSchema = strictInput({
   multi_label: z.boolean({ error: typeError('true or false') }).optional(),
 });
 
-export type ClassificationInput = z.infer<typeof classificationInputSchema>;
-export interface ClassificationResult {
+type ClassificationInput = z.infer<typeof classificationInputSchema>;
+interface ClassificationResult {
   labels: string[];
   scores?: Record<string, number>;
 }
@@ -41,7 +41,7 @@ function nameOf(label: Label): string {
   return typeof label === 'string' ? label : label.name;
 }
 
-export function labelNames(input: ClassificationInput): string[] {
+function labelNames(input: ClassificationInput): string[] {
   return input.labels.map(nameOf);
 }
 

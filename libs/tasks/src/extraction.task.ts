@@ -19,14 +19,14 @@ const callerSchemaField = z
     if (!compiled.ok) ctx.addIssue({ code: 'custom', message: `is not a valid JSON Schema: ${compiled.reason}` });
   });
 
-export const extractionInputSchema = strictInput({
+const extractionInputSchema = strictInput({
   text: textField,
   schema: callerSchemaField,
   instructions: nonEmptyString(20_000).optional(),
 });
 
-export type ExtractionInput = z.infer<typeof extractionInputSchema>;
-export interface ExtractionResult {
+type ExtractionInput = z.infer<typeof extractionInputSchema>;
+interface ExtractionResult {
   data: Record<string, unknown>;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Longest `text` a task accepts, in characters. */
-export const MAX_TEXT_CHARS = 200_000;
+const MAX_TEXT_CHARS = 200_000;
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

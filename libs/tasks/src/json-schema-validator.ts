@@ -10,7 +10,7 @@ export const MAX_SCHEMA_CHARS = 100_000;
 const CACHE_SIZE = 500;
 const MAX_REASON_CHARS = 300;
 
-export type CompiledSchema = { ok: true; validate: ValidateFunction } | { ok: false; reason: string };
+type CompiledSchema = { ok: true; validate: ValidateFunction } | { ok: false; reason: string };
 
 type Draft = 'draft-07' | '2019-09' | '2020-12';
 const AJV_BY_DRAFT = { 'draft-07': Ajv, '2019-09': Ajv2019, '2020-12': Ajv2020 };

@@ -4,9 +4,9 @@ import { nonEmptyString, strictInput, textField, typeError } from './input-field
 import { JSON_ONLY_RULE, TEXT_IS_DATA_RULE, textBlock } from './prompt-parts';
 import type { TaskDefinition } from './task-definition';
 
-export const MAX_SUMMARY_WORDS = 2000;
+const MAX_SUMMARY_WORDS = 2000;
 
-export const summarizationInputSchema = strictInput({
+const summarizationInputSchema = strictInput({
   text: textField,
   max_words: z
     .number({ error: typeError('a whole number') })
@@ -18,8 +18,8 @@ export const summarizationInputSchema = strictInput({
   language: nonEmptyString(64).optional(),
 });
 
-export type SummarizationInput = z.infer<typeof summarizationInputSchema>;
-export interface SummarizationResult {
+type SummarizationInput = z.infer<typeof summarizationInputSchema>;
+interface SummarizationResult {
   summary: string;
 }
 

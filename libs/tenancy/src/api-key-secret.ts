@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 const KEY_PREFIX = 'cdt_';
 const VISIBLE_PREFIX_LENGTH = 12;
 
-export interface NewApiKeySecret {
+interface NewApiKeySecret {
   /** The plain key: returned to the caller once, never stored. */
   key: string;
   /** Its first characters, stored and shown so a person can tell keys apart. */

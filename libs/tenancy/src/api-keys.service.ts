@@ -10,7 +10,7 @@ import { roleSatisfies } from './roles';
 
 type TenantActor = Extract<Actor, { type: 'api_key' }>;
 
-export interface CreatedApiKey {
+interface CreatedApiKey {
   apiKey: ApiKeyEntity;
   /** The plain key: in this response only, never stored, never shown again. */
   key: string;

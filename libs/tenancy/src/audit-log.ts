@@ -3,7 +3,7 @@ import { AuditEventEntity, TenantScope } from '@conduit/db';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor } from './actor';
 
-export interface AuditRecord {
+interface AuditRecord {
   tenantId: string | null;
   action: string;
   targetType: string;

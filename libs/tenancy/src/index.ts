@@ -1,11 +1,10 @@
 export { TenancyModule } from './tenancy.module';
-export { TenantsService, type CreatedTenant } from './tenants.service';
-export { ApiKeysService, type CreatedApiKey } from './api-keys.service';
+export { TenantsService } from './tenants.service';
+export { ApiKeysService } from './api-keys.service';
 export { ApiKeyAuthenticator } from './api-key-authenticator';
 export { AccessGate, type GateDecision } from './access-gate';
-export { AuditLog, type AuditRecord } from './audit-log';
+export { AuditLog } from './audit-log';
 export { LastUsedTracker } from './last-used-tracker';
 export type { Actor } from './actor';
 export type { AuthContext } from './auth-context';
 export { roleSatisfies } from './roles';
-export { generateApiKeySecret, hashApiKey } from './api-key-secret';

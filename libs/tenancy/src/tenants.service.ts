@@ -6,7 +6,7 @@ import type { Actor } from './actor';
 import { generateApiKeySecret } from './api-key-secret';
 import { AuditLog } from './audit-log';
 
-export interface CreatedTenant {
+interface CreatedTenant {
   tenant: TenantEntity;
   /** The owner's API key in plain text: shown once, at creation. */
   ownerApiKey: string;

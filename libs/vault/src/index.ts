@@ -1,2 +1,2 @@
-export { Vault, VaultError, type Sealed } from './vault';
+export { Vault } from './vault';
 export { VaultModule } from './vault.module';

@@ -6,12 +6,12 @@ const ALGORITHM = 'aes-256-gcm';
 const FORMAT = 'v1';
 const IV_BYTES = 12;
 
-export interface MasterKey {
+interface MasterKey {
   id: string;
   key: Buffer;
 }
 
-export interface Sealed {
+interface Sealed {
   /** `v1.<key id>.<iv>.<tag>.<ciphertext>`, base64url parts. */
   ciphertext: string;
   keyId: string;

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { decodeIdCursor, encodeIdCursor } from '@conduit/common';
+import { decodeCursor, encodeCursor, idCursor } from '@conduit/common';
 import { TENANT_STATUSES } from '@conduit/db';
 import { TenantsService, type Actor } from '@conduit/tenancy';
 import { z } from 'zod';
@@ -35,8 +35,8 @@ export class AdminTenantsController {
 
   @Get()
   async list(@Query(new ZodPipe(paginationQuery)) query: z.infer<typeof paginationQuery>) {
-    const tenants = await this.tenants.list({ after: decodeIdCursor(query.cursor), limit: query.limit + 1 });
-    return pageOf(tenants, query.limit, presentTenant, (last) => encodeIdCursor(last.id));
+    const tenants = await this.tenants.list({ after: decodeCursor(query.cursor, idCursor), limit: query.limit + 1 });
+    return pageOf(tenants, query.limit, presentTenant, (last) => encodeCursor(last.id));
   }
 
   @Get(':id')

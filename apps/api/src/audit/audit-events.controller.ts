@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { decodeIdCursor, encodeIdCursor } from '@conduit/common';
+import { decodeCursor, encodeCursor, idCursor } from '@conduit/common';
 import type { AuditEventEntity } from '@conduit/db';
 import { AuditLog } from '@conduit/tenancy';
 import type { z } from 'zod';
@@ -31,9 +31,9 @@ export class AuditEventsController {
     @Query(new ZodPipe(paginationQuery)) query: z.infer<typeof paginationQuery>,
   ) {
     const events = await this.audit.list(caller.tenantId, {
-      after: decodeIdCursor(query.cursor),
+      after: decodeCursor(query.cursor, idCursor),
       limit: query.limit + 1,
     });
-    return pageOf(events, query.limit, presentAuditEvent, (last) => encodeIdCursor(last.id));
+    return pageOf(events, query.limit, presentAuditEvent, (last) => encodeCursor(last.id));
   }
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { decodeIdCursor, encodeIdCursor, findInputProblem, parseOrThrow, validationError } from '@conduit/common';
+import { decodeCursor, encodeCursor, idCursor, findInputProblem, parseOrThrow, validationError } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
 import { ITEM_STATUSES } from '@conduit/db';
 import { BatchesService, submitBatchSchema } from '@conduit/jobs';
@@ -84,10 +84,10 @@ export class BatchesController {
     @Query(new ZodPipe(paginationQuery)) query: z.infer<typeof paginationQuery>,
   ) {
     const batches = await this.batches.list(caller.tenantId, {
-      after: decodeIdCursor(query.cursor),
+      after: decodeCursor(query.cursor, idCursor),
       limit: query.limit + 1,
     });
-    return pageOf(batches, query.limit, presentBatch, (last) => encodeIdCursor(last.batch.id));
+    return pageOf(batches, query.limit, presentBatch, (last) => encodeCursor(last.batch.id));
   }
 
   /** Queued items are cancelled at once; running ones finish; then the batch is `cancelled`. */

@@ -1,5 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { withTimeout } from '@conduit/common';
 import { ITEMS_QUEUE } from '@conduit/jobs';
 import type { Queue } from 'bullmq';
 import type { Response } from 'express';
@@ -33,6 +34,6 @@ export class HealthController {
 }
 
 async function check(probe: () => Promise<unknown>): Promise<'ok' | 'down'> {
-  const timeout = new Promise<'down'>((resolve) => setTimeout(resolve, CHECK_TIMEOUT_MS, 'down').unref());
-  return Promise.race([probe().then(() => 'ok' as const), timeout]).catch(() => 'down' as const);
+  const answer = probe().then(() => 'ok' as const);
+  return withTimeout(answer, CHECK_TIMEOUT_MS, () => 'down' as const).catch(() => 'down' as const);
 }

@@ -6,7 +6,7 @@ export function isJsonLines(request: Request): boolean {
   return /^application\/(x-ndjson|jsonl|x-jsonlines)\b/i.test(request.headers['content-type'] ?? '');
 }
 
-export interface JsonLinesLimits {
+interface JsonLinesLimits {
   /** The whole body, in bytes (`JSONL_BODY_LIMIT_MB`). */
   bodyBytes: number;
   /** One line, in bytes (`JSONL_LINE_LIMIT_KB`): a line is held whole while it is read. */

@@ -6,7 +6,7 @@ export const paginationQuery = z.object({
   cursor: z.string().max(512).optional(),
 });
 
-export interface ListResponse<T> {
+interface ListResponse<T> {
   data: T[];
   next_cursor: string | null;
 }

@@ -1,5 +1,5 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Controller, Get, Res, UseGuards, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Controller, Get, Res, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ITEM_STATUSES } from '@conduit/db';
 import { ITEMS_QUEUE } from '@conduit/jobs';
@@ -7,7 +7,6 @@ import { Metrics } from '@conduit/observability';
 import type { JobType, Queue } from 'bullmq';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { OperatorBasicAuthGuard } from './operator-basic-auth.guard';
 
 /** Queues shown when this app has them registered (`webhooks` comes with webhook delivery). */
 const QUEUES = [ITEMS_QUEUE, 'webhooks'];
@@ -23,11 +22,11 @@ const QUEUE_STATES: JobType[] = [
 ];
 
 /**
- * `GET /metrics`: Prometheus text format, behind operator basic auth (scrape with `basic_auth`).
- * The API adds the gauges read on scrape: BullMQ job counts, and items by status (one GROUP BY).
+ * `GET /metrics`: Prometheus text format, behind operator basic auth (scrape with `basic_auth`;
+ * `mountOperatorPages` puts the check in front). The API adds the gauges read on scrape: BullMQ
+ * job counts, and items by status (one GROUP BY).
  */
 @Controller('metrics')
-@UseGuards(OperatorBasicAuthGuard)
 export class MetricsController implements OnModuleInit, OnModuleDestroy {
   private readonly removers: (() => void)[] = [];
 

@@ -19,7 +19,7 @@ import { priceBody, usageQuery } from '../usage/usage.dto';
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Auth = 'api_key' | 'platform' | 'operator' | 'none';
 
-export interface RouteDoc {
+interface RouteDoc {
   method: Method;
   /** Express-style, as Nest maps it: `/v1/batches/:id`. */
   path: string;

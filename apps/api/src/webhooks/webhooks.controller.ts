@@ -4,7 +4,7 @@ import { WebhookDeliveries, WebhookSecrets } from '@conduit/jobs';
 import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
 import { UuidParam } from '../http/uuid-param.pipe';
 
-export function presentWebhookDelivery(delivery: WebhookDeliveryEntity) {
+function presentWebhookDelivery(delivery: WebhookDeliveryEntity) {
   return {
     id: delivery.id,
     object: 'webhook_delivery',

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { withTimeout } from '@conduit/common';
 
 /** How long `stop` waits for a run in progress (one may hang while Redis is unreachable). */
 const STOP_WAIT_MS = 5_000;
@@ -29,10 +30,7 @@ export class IntervalLoop {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    if (!this.running) return;
-    let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([this.running, new Promise((resolve) => (timeout = setTimeout(resolve, this.stopWaitMs)))]);
-    clearTimeout(timeout);
+    if (this.running) await withTimeout(this.running, this.stopWaitMs, () => undefined);
   }
 
   private schedule(delayMs: number): void {

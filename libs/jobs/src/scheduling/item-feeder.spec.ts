@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '@conduit/config';
 import type { BatchRepository, TenantScope } from '@conduit/db';
 import type { DataSource } from 'typeorm';
@@ -9,6 +8,9 @@ import { ItemFeeder } from './item-feeder';
 const AFTER_NUDGE_MS = 150;
 
 describe('ItemFeeder: one feed per tenant at a time in a process', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
   // The feed itself needs Postgres and Redis (test/fairness.e2e-spec.ts); here it is replaced by
   // one whose end the test decides, to see how nudges and rounds are coalesced around it.
   function feederWithManualFeeds() {
@@ -33,22 +35,22 @@ describe('ItemFeeder: one feed per tenant at a time in a process', () => {
   it('runs one feed per tenant at a time, and one more after it for the nudges that came meanwhile', async () => {
     const { feeder, feeds } = feederWithManualFeeds();
     feeder.nudge('tenant-a');
-    await sleep(AFTER_NUDGE_MS);
+    await jest.advanceTimersByTimeAsync(AFTER_NUDGE_MS);
     expect(feeds).toHaveLength(1);
 
     // Items keep finishing while the feed runs: no second feed waits beside it...
     for (let i = 0; i < 3; i++) {
       feeder.nudge('tenant-a');
-      await sleep(AFTER_NUDGE_MS);
+      await jest.advanceTimersByTimeAsync(AFTER_NUDGE_MS);
     }
     expect(feeds).toHaveLength(1);
 
     // ...but their slots are filled by exactly one more feed once it is done.
     feeds[0].end();
-    await sleep(10);
+    await jest.advanceTimersByTimeAsync(10);
     expect(feeds).toHaveLength(2);
     feeds[1].end();
-    await sleep(AFTER_NUDGE_MS);
+    await jest.advanceTimersByTimeAsync(AFTER_NUDGE_MS);
     expect(feeds).toHaveLength(2);
     feeder.onModuleDestroy();
   });
@@ -56,19 +58,19 @@ describe('ItemFeeder: one feed per tenant at a time in a process', () => {
   it('has a feeder round that comes while a feed runs wait for the one feed right after it', async () => {
     const { feeder, feeds } = feederWithManualFeeds();
     feeder.nudge('tenant-a');
-    await sleep(AFTER_NUDGE_MS);
+    await jest.advanceTimersByTimeAsync(AFTER_NUDGE_MS);
 
     let round: { dispatched: number } | undefined;
     void feeder.feedAll().then((result) => (round = result));
-    await sleep(10);
+    await jest.advanceTimersByTimeAsync(10);
     expect(feeds).toHaveLength(1); // no second feed waiting for the first one's lock
 
     feeds[0].end();
-    await sleep(10);
+    await jest.advanceTimersByTimeAsync(10);
     expect(feeds).toHaveLength(2);
     expect(round).toBeUndefined();
     feeds[1].end();
-    await sleep(10);
+    await jest.advanceTimersByTimeAsync(10);
     expect(round).toMatchObject({ tenants: 1, dispatched: 1, failedTenants: 0 });
     feeder.onModuleDestroy();
   });
@@ -80,7 +82,7 @@ describe('ItemFeeder: one feed per tenant at a time in a process', () => {
     const third = feeder.feed('tenant-a'); // shares the second
     feeds[0].fail(new Error('redis is down'));
     await expect(first).rejects.toThrow('redis is down');
-    await sleep(10);
+    await jest.advanceTimersByTimeAsync(10);
     expect(feeds).toHaveLength(2);
     feeds[1].end();
     expect(await Promise.all([second, third])).toEqual([1, 1]);
@@ -90,9 +92,9 @@ describe('ItemFeeder: one feed per tenant at a time in a process', () => {
   it('feeds other tenants while one tenant is being fed', async () => {
     const { feeder, feeds } = feederWithManualFeeds();
     feeder.nudge('tenant-a');
-    await sleep(AFTER_NUDGE_MS);
+    await jest.advanceTimersByTimeAsync(AFTER_NUDGE_MS);
     feeder.nudge('tenant-b');
-    await sleep(AFTER_NUDGE_MS);
+    await jest.advanceTimersByTimeAsync(AFTER_NUDGE_MS);
     expect(feeds.map((feed) => feed.tenantId)).toEqual(['tenant-a', 'tenant-b']);
     for (const feed of feeds) feed.end();
     feeder.onModuleDestroy();

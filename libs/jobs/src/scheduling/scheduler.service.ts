@@ -8,7 +8,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { AppConfig } from '@conduit/config';
-import { REDIS, RedisKeys } from '@conduit/redis';
+import { defineLuaScript, REDIS, RedisKeys, type LuaScript } from '@conduit/redis';
 import type IORedis from 'ioredis';
 import { IntervalLoop } from './interval-loop';
 import { ItemFeeder } from './item-feeder';
@@ -17,8 +17,6 @@ import { Reconciler } from './reconciler';
 
 /** The reconciler lock outlives a crashed holder by at most this long. */
 const RECONCILER_LOCK_MS = 5 * 60_000;
-
-const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
  * The worker's background loops: the feeder every `feederIntervalMs` and the reconciler every
@@ -32,6 +30,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   readonly reconcilerLock: string;
   private readonly feeder: IntervalLoop;
   private readonly reconciler: IntervalLoop;
+  private readonly releaseLock: LuaScript;
 
   constructor(
     feeder: ItemFeeder,
@@ -43,6 +42,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   ) {
     const { feederIntervalMs, reconcilerIntervalMs } = config.scheduling;
     this.reconcilerLock = keys.key('lock', 'reconciler');
+    this.releaseLock = defineLuaScript(redis, 'lock-release', 1);
     this.feeder = new IntervalLoop(
       'feeder',
       feederIntervalMs,
@@ -83,7 +83,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     try {
       await work();
     } finally {
-      await this.redis.eval(RELEASE_LOCK, 1, key, token);
+      await this.releaseLock(key, token);
     }
   }
 }

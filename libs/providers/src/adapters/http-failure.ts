@@ -6,7 +6,7 @@ import { parseGoogleDurationMs, parseRetryAfterMs } from './retry-after';
 import { safeExcerpt } from './redact';
 
 /** What an error answer says, whatever the provider's body shape. Codes are lower-cased. */
-export interface ErrorDetails {
+interface ErrorDetails {
   message?: string;
   codes: string[];
   /** Gemini's `RetryInfo.retryDelay`, in ms. */
@@ -67,7 +67,7 @@ export function transportFailure(source: FailureSource, error: unknown, signal?:
   return new ProviderError(ProviderErrorClass.Network, `${source.provider}: ${detail}`);
 }
 
-export function secretsOf(connection: ResolvedConnection): string[] {
+function secretsOf(connection: ResolvedConnection): string[] {
   const { apiKey, awsSecretAccessKey, awsSessionToken } = connection.secret;
   return [apiKey, awsSecretAccessKey, awsSessionToken].filter((s): s is string => typeof s === 'string');
 }

@@ -9,25 +9,7 @@ import { OpenAIAdapter } from './openai-chat/openai.adapter';
 import { OpenRouterAdapter } from './openai-chat/openrouter.adapter';
 
 export { HTTP_TRANSPORT, type HttpTransport } from './http-transport';
-export {
-  ADAPTER_SETTINGS_SCHEMAS,
-  BASE_URL_REQUIRED,
-  DEFAULT_BASE_URLS,
-  type AdapterKind,
-  type AdapterSettings,
-} from './settings-schemas';
-export { parseRetryAfterMs, parseGoogleDurationMs } from './retry-after';
-export { redactSecrets } from './redact';
-export { AnthropicAdapter } from './anthropic/anthropic.adapter';
-export { BedrockAdapter } from './bedrock/bedrock.adapter';
-export { GeminiAdapter } from './gemini/gemini.adapter';
-export { OllamaAdapter } from './ollama/ollama.adapter';
-export { AzureOpenAIAdapter } from './openai-chat/azure-openai.adapter';
-export { GitHubModelsAdapter } from './openai-chat/github-models.adapter';
-export { OpenAIChatAdapter } from './openai-chat/openai-chat.adapter';
-export { OpenAICompatibleAdapter } from './openai-chat/openai-compatible.adapter';
-export { OpenAIAdapter } from './openai-chat/openai.adapter';
-export { OpenRouterAdapter, type OpenRouterModelPricing } from './openai-chat/openrouter.adapter';
+export { ADAPTER_SETTINGS_SCHEMAS, BASE_URL_REQUIRED } from './settings-schemas';
 
 /** Every network adapter (the built-in MockAdapter lives in ../mock), one per kind. */
 export const ALL_ADAPTERS = [

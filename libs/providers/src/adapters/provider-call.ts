@@ -9,7 +9,7 @@ import {
 import type { EgressRequest, EgressResponse, HttpTransport } from './http-transport';
 import { parseJson, parseJsonObject, type JsonObject } from './json-read';
 
-export interface ProviderCall {
+interface ProviderCall {
   provider: string;
   connection: ResolvedConnection;
   method: EgressRequest['method'];

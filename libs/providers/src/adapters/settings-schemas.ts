@@ -21,13 +21,13 @@ const openAIChatFields = {
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
 
-export const openAISettingsSchema = z.strictObject({
+const openAISettingsSchema = z.strictObject({
   organization: z.string().min(1).max(100).optional(),
   project: z.string().min(1).max(100).optional(),
   ...openAIChatFields,
 });
 
-export const azureOpenAISettingsSchema = z
+const azureOpenAISettingsSchema = z
   .strictObject({
     /** `classic`: /openai/deployments/{deployment}/...?api-version=; `v1`: /openai/v1/ with the deployment as model. */
     api_style: z.enum(['classic', 'v1']).default('classic'),
@@ -44,16 +44,16 @@ export const azureOpenAISettingsSchema = z
       ctx.addIssue({ code: 'custom', path: ['api_version'], message: 'required when api_style is classic' });
   });
 
-export const anthropicSettingsSchema = z.strictObject({
+const anthropicSettingsSchema = z.strictObject({
   anthropic_version: z.string().min(1).max(40).optional(),
   structured_output: toolStructuredOutput.optional(),
 });
 
-export const geminiSettingsSchema = z.strictObject({
+const geminiSettingsSchema = z.strictObject({
   structured_output: z.enum(['native', 'json_instructions']).optional(),
 });
 
-export const bedrockSettingsSchema = z
+const bedrockSettingsSchema = z
   .strictObject({
     region: z.string().regex(AWS_REGION, 'expected an AWS region like us-east-1'),
     auth: z.enum(['sigv4', 'api_key']).default('sigv4'),
@@ -70,20 +70,20 @@ export const bedrockSettingsSchema = z
       ctx.addIssue({ code: 'custom', path: ['access_key_id'], message: 'required when auth is sigv4' });
   });
 
-export const ollamaSettingsSchema = z.strictObject({
+const ollamaSettingsSchema = z.strictObject({
   /** `native`: /api/chat and /api/tags; `openai`: its OpenAI-compatible /v1 endpoints. */
   api: z.enum(['native', 'openai']).default('native'),
   /** Native API: `native` = `format` with the JSON schema, `json` = `format:"json"`. */
   structured_output: z.enum(['native', 'json', 'json_instructions']).optional(),
 });
 
-export const openRouterSettingsSchema = z.strictObject({
+const openRouterSettingsSchema = z.strictObject({
   http_referer: z.url().max(500).optional(),
   app_title: z.string().min(1).max(100).optional(),
   ...openAIChatFields,
 });
 
-export const githubModelsSettingsSchema = z.strictObject({
+const githubModelsSettingsSchema = z.strictObject({
   /** Attribute usage to an organization: /orgs/{org}/inference/... */
   org: z
     .string()
@@ -92,7 +92,7 @@ export const githubModelsSettingsSchema = z.strictObject({
   ...openAIChatFields,
 });
 
-export const openAICompatibleSettingsSchema = z.strictObject({ ...openAIChatFields });
+const openAICompatibleSettingsSchema = z.strictObject({ ...openAIChatFields });
 
 export const ADAPTER_SETTINGS_SCHEMAS = {
   openai: openAISettingsSchema,

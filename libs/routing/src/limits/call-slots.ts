@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Semaphore } from 'async-mutex';
 import { AppConfig } from '@conduit/config';
-import { metrics } from '@conduit/observability';
+import { Metrics } from '@conduit/observability';
 
 /**
  * At most `WORKER_CALLS_IN_FLIGHT` provider calls on the wire at once in this process; more wait
@@ -15,7 +15,10 @@ export class CallSlots {
   // None when every job has a slot of its own: then no call can ever wait.
   private readonly slots?: Semaphore;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {
     const { callsInFlight, concurrency } = config.worker;
     if (callsInFlight < concurrency) this.slots = new Semaphore(callsInFlight);
   }
@@ -26,9 +29,9 @@ export class CallSlots {
   }
 
   private async inSlot<T>(slots: Semaphore, call: () => Promise<T>): Promise<T> {
-    metrics.callsWaiting.inc();
+    this.metrics.callsWaiting.inc();
     const [, release] = await slots.acquire(); // never rejects: the slots are never cancelled
-    metrics.callsWaiting.dec();
+    this.metrics.callsWaiting.dec();
     try {
       return await call();
     } finally {

@@ -95,7 +95,7 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 }
 
-export function anthropicBody(request: CompletionRequest, mode: StructuredOutput): JsonObject {
+function anthropicBody(request: CompletionRequest, mode: StructuredOutput): JsonObject {
   const { system, turns } = splitMessages(
     mode === 'json_instructions' ? withJsonInstructions(request) : request.messages,
   );
@@ -123,7 +123,7 @@ export function anthropicBody(request: CompletionRequest, mode: StructuredOutput
  * sum of the three. `cache_creation` splits the writes by cache lifetime: 1-hour writes cost more
  * than 5-minute ones. `output_tokens` already includes extended-thinking tokens.
  */
-export function anthropicUsage(raw: unknown): TokenUsage {
+function anthropicUsage(raw: unknown): TokenUsage {
   const usage = asObject(raw) ?? {};
   const cacheRead = count(usage.cache_read_input_tokens);
   const cacheWrite = count(usage.cache_creation_input_tokens);

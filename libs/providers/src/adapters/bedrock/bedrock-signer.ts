@@ -1,13 +1,13 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 
-export interface AwsCredentials {
+interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
 }
 
-export interface SignableRequest {
+interface SignableRequest {
   method: string;
   url: string;
   headers: Record<string, string>;

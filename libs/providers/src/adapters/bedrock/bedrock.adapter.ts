@@ -134,7 +134,7 @@ export class BedrockAdapter implements ProviderAdapter {
   }
 }
 
-export function converseBody(request: CompletionRequest, mode: StructuredOutput): JsonObject {
+function converseBody(request: CompletionRequest, mode: StructuredOutput): JsonObject {
   const { system, turns } = splitMessages(
     mode === 'json_instructions' ? withJsonInstructions(request) : request.messages,
   );
@@ -174,7 +174,7 @@ export function converseBody(request: CompletionRequest, mode: StructuredOutput)
  * total input is the sum. `cacheDetails` splits the writes by cache lifetime (`5m`, `1h`).
  * No reasoning breakdown is reported.
  */
-export function bedrockUsage(raw: unknown): TokenUsage {
+function bedrockUsage(raw: unknown): TokenUsage {
   const usage = asObject(raw) ?? {};
   const cacheRead = count(usage.cacheReadInputTokens);
   const cacheWrite = count(usage.cacheWriteInputTokens);

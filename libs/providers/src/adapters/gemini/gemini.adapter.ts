@@ -101,7 +101,7 @@ export class GeminiAdapter implements ProviderAdapter {
   }
 }
 
-export function geminiBody(request: CompletionRequest, mode: StructuredOutput): JsonObject {
+function geminiBody(request: CompletionRequest, mode: StructuredOutput): JsonObject {
   const { system, turns } = splitMessages(
     mode === 'json_instructions' ? withJsonInstructions(request) : request.messages,
   );
@@ -124,7 +124,7 @@ export function geminiBody(request: CompletionRequest, mode: StructuredOutput): 
  * `promptTokenCount` already includes cached content (`cachedContentTokenCount` is its breakdown),
  * but `thoughtsTokenCount` is NOT part of `candidatesTokenCount`: output is their sum.
  */
-export function geminiUsage(raw: unknown): TokenUsage {
+function geminiUsage(raw: unknown): TokenUsage {
   const usage = asObject(raw) ?? {};
   const thoughts = count(usage.thoughtsTokenCount);
   return tokenUsage({

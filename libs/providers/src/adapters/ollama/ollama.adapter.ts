@@ -111,7 +111,7 @@ export class OllamaAdapter implements ProviderAdapter {
   }
 }
 
-export function ollamaChatBody(request: CompletionRequest, mode: StructuredOutput): JsonObject {
+function ollamaChatBody(request: CompletionRequest, mode: StructuredOutput): JsonObject {
   const messages = mode === 'json_instructions' ? withJsonInstructions(request) : request.messages;
   return {
     model: request.model,
@@ -123,7 +123,7 @@ export function ollamaChatBody(request: CompletionRequest, mode: StructuredOutpu
 }
 
 /** `prompt_eval_count` is every prompt token evaluated, `eval_count` every generated one; no cache breakdown. */
-export function ollamaUsage(body: JsonObject): TokenUsage {
+function ollamaUsage(body: JsonObject): TokenUsage {
   return tokenUsage({ inputTokens: count(body.prompt_eval_count), outputTokens: count(body.eval_count) });
 }
 

@@ -48,7 +48,7 @@ export async function completeOpenAIChat(
   return readOpenAIChatAnswer(answer, target, connection);
 }
 
-export function openAIChatBody(request: CompletionRequest, target: OpenAIChatTarget): JsonObject {
+function openAIChatBody(request: CompletionRequest, target: OpenAIChatTarget): JsonObject {
   const messages = target.structuredOutput === 'json_instructions' ? withJsonInstructions(request) : request.messages;
   const body: JsonObject = {};
   if (target.bodyModel !== undefined) body.model = target.bodyModel;
@@ -70,7 +70,7 @@ export function openAIChatBody(request: CompletionRequest, target: OpenAIChatTar
   return body;
 }
 
-export function readOpenAIChatAnswer(
+function readOpenAIChatAnswer(
   answer: JsonAnswer,
   target: OpenAIChatTarget,
   connection: ResolvedConnection,
@@ -104,7 +104,7 @@ export function readOpenAIChatAnswer(
  * cached and cache-write tokens and `completion_tokens` includes reasoning, so they map directly
  * and the details are breakdowns.
  */
-export function openAIUsage(raw: unknown): TokenUsage {
+function openAIUsage(raw: unknown): TokenUsage {
   const usage = asObject(raw) ?? {};
   const prompt = asObject(usage.prompt_tokens_details) ?? {};
   const completion = asObject(usage.completion_tokens_details) ?? {};
@@ -137,7 +137,7 @@ export async function listOpenAIModels(
  * as required or allows additional properties; such schemas (e.g. an optional field) are sent
  * non-strict instead, and the executor still validates the answer.
  */
-export function fitsStrictMode(schema: unknown): boolean {
+function fitsStrictMode(schema: unknown): boolean {
   if (Array.isArray(schema)) return schema.every(fitsStrictMode);
   const node = asObject(schema);
   if (!node) return true;
@@ -164,6 +164,6 @@ function finishReason(finish: string | undefined): FinishReason {
   return 'other';
 }
 
-export function costField(cost: number | undefined): { providerCost?: number } {
+function costField(cost: number | undefined): { providerCost?: number } {
   return cost !== undefined && Number.isFinite(cost) && cost >= 0 ? { providerCost: cost } : {};
 }

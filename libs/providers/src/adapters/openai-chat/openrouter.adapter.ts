@@ -8,7 +8,7 @@ import type { OpenAIChatTarget } from './openai-chat';
 import { bearer, jsonOptions, OpenAIChatAdapter } from './openai-chat.adapter';
 
 /** Per-token USD prices OpenRouter publishes for a model (decimal strings in its API). */
-export interface OpenRouterModelPricing {
+interface OpenRouterModelPricing {
   id: string;
   promptPerToken?: number;
   completionPerToken?: number;

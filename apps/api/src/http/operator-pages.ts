@@ -5,29 +5,21 @@ import type { INestApplication } from '@nestjs/common';
 import { getQueueToken } from '@nestjs/bullmq';
 import { AppConfig } from '@conduit/config';
 import { ITEMS_QUEUE, WEBHOOKS_QUEUE } from '@conduit/jobs';
+import { operatorBasicAuth } from '@conduit/observability';
 import type { Queue } from 'bullmq';
-import type { NextFunction, Request, Response } from 'express';
-import { assertOperator } from '../operations/operator-basic-auth.guard';
 
-export const BULL_BOARD_PATH = '/admin/queues';
+const BULL_BOARD_PATH = '/admin/queues';
 
 /**
- * Bull Board for platform operators. It is plain express middleware, which Nest guards do not
- * cover, so the operator check runs in front of it; its refusal goes through the exception filter
- * like every other (tested: 401 without credentials).
+ * The operator pages, behind the operator credentials: `/metrics` (`MetricsController`) and Bull
+ * Board, mounted here. The check is express middleware in front of both, since Nest guards do not
+ * cover Bull Board (tested: 401 without credentials).
  */
-export function mountBullBoard(app: INestApplication): void {
-  const config = app.get(AppConfig);
+export function mountOperatorPages(app: INestApplication): void {
+  const operatorOnly = operatorBasicAuth(app.get(AppConfig).auth);
+  app.use('/metrics', operatorOnly);
   const serverAdapter = new ExpressAdapter().setBasePath(BULL_BOARD_PATH);
   const queues = [ITEMS_QUEUE, WEBHOOKS_QUEUE].map((name) => app.get<Queue>(getQueueToken(name)));
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter });
-  const operatorOnly = (request: Request, response: Response, next: NextFunction) => {
-    try {
-      assertOperator(request, response, config);
-      next();
-    } catch (error) {
-      next(error);
-    }
-  };
   app.use(BULL_BOARD_PATH, operatorOnly, serverAdapter.getRouter());
 }
