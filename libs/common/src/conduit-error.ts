@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 
-/** Stable error codes of the HTTP API (API.md). Clients switch on these, so never rename one. */
+/** Stable error codes of the HTTP API. Clients switch on these, so never rename one. */
 export enum ErrorCode {
   ValidationFailed = 'validation_failed',
   InvalidJson = 'invalid_json',

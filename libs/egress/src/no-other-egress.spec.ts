@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 /**
- * Repo rule (issue 4): every outbound call leaves through libs/egress. This fails when any other
+ * Repo rule: every outbound call leaves through libs/egress. This fails when any other
  * module under libs/ (tests excepted) imports a networking module or calls fetch-like globals.
  */
 const LIBS = join(__dirname, '..', '..');

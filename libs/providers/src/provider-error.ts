@@ -1,7 +1,7 @@
 import type { TokenUsage } from './completion';
 
 /**
- * Why a provider call failed: the one taxonomy of DESIGN.md, used by adapters to classify,
+ * Why a provider call failed: the one taxonomy (docs/architecture.md, "Error classes"), used by adapters to classify,
  * by the executor to decide retry or failover, and shown to tenants as an item's error code.
  */
 export enum ProviderErrorClass {

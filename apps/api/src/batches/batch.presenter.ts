@@ -1,7 +1,7 @@
 import type { UsageSummary } from '@conduit/accounting';
 import { batchView, type BatchDetails, type ItemDetails } from '@conduit/jobs';
 
-/** Public shapes of batches and items (API.md). Only these functions decide what leaves the API. */
+/** Public shapes of batches and items. Only these functions decide what leaves the API. */
 // The batch object lives in @conduit/jobs (`batchView`): completion webhooks carry the same JSON.
 export function presentBatch(details: BatchDetails) {
   return batchView(details);

@@ -1,6 +1,6 @@
 import type { ProviderConnectionEntity } from '@conduit/db';
 
-/** A connection as API.md shows it. The key, token and full base URL never appear. */
+/** A connection as the API shows it. The key, token and full base URL never appear. */
 export function presentConnection(connection: ProviderConnectionEntity) {
   return {
     id: connection.id,

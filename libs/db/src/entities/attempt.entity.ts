@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** `success`, or the error class of DESIGN.md the call failed with. */
+/** `success`, the error class the call failed with, `in_flight` or `cancelled`. */
 export type AttemptOutcome = string;
 
 /** One provider call on the wire. Failed calls are recorded too: the tokens they used are billed. */

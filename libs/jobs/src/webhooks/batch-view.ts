@@ -1,7 +1,7 @@
 import type { BatchDetails } from '../batches.service';
 
 /**
- * The public batch object (API.md): what `GET /v1/batches/:id` answers and what a completion
+ * The public batch object: what `GET /v1/batches/:id` answers and what a completion
  * webhook carries. One function, so the API and the worker can never drift apart.
  */
 export function batchView({ batch, counts, usage }: BatchDetails) {
