@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ApiClient } from './support/api-client';
+import { startSystem, type TestSystem } from './support/test-system';
+
+/** Debian's `chromium` package (`.ci/run` installs it); `npx playwright install` would need the internet. */
+const CHROMIUM = '/usr/bin/chromium';
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
+
+describe('the API explorer at /docs, in a browser that may not leave localhost', () => {
+  let system: TestSystem;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let origin: string;
+  const blocked: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium`);
+    system = await startSystem({ worker: false });
+    await system.api.listen(0, '127.0.0.1');
+    origin = `http://127.0.0.1:${(system.api.getHttpServer().address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    context = await browser.newContext();
+    // Every request of every page: to this machine, or aborted and recorded.
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (LOCAL_HOSTS.has(new URL(url).hostname)) return route.continue();
+      blocked.push(url);
+      return route.abort();
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.close();
+  });
+
+  it('renders every operation from local assets, with markdown descriptions and both forms of a batch', async () => {
+    await page.goto(`${origin}/docs`);
+    await page.locator('.swagger-ui .info .title', { hasText: 'Conduit API' }).waitFor();
+
+    const submit = page.locator('.opblock-post', { has: page.locator('[data-path="/v1/batches"]') });
+    await submit.locator('.opblock-summary-control').click();
+    const description = submit.locator('.opblock-description');
+    await expect(description.locator('code', { hasText: 'validation_failed' }).count()).resolves.toBeGreaterThan(0);
+    expect(await description.innerText()).not.toContain('`');
+    expect(await page.locator('.swagger-ui .info').innerText()).not.toContain('`');
+
+    // The JSON Lines form: its own content type, with the batch fields as query parameters.
+    const bodyTypes = await submit.locator('.body-param-content-type select option').allInnerTexts();
+    expect(bodyTypes).toEqual(expect.arrayContaining(['application/json', 'application/x-ndjson']));
+    for (const name of ['webhook_url', 'user', 'metadata']) {
+      await expect(submit.locator(`tr[data-param-name="${name}"][data-param-in="query"]`).count()).resolves.toBe(1);
+    }
+    expect(blocked).toEqual([]);
+  });
+
+  it('tries GET /v1/me against the running API with a tenant key', async () => {
+    const tenant = await ApiClient.newTenant(system.http);
+    const me = (await tenant.get('/v1/me').expect(200)).body;
+
+    await page.locator('.swagger-ui .auth-wrapper .authorize').click();
+    const apiKey = page.locator('.auth-container', { has: page.locator('h4', { hasText: /^apiKey/ }) });
+    await apiKey.locator('input').fill(tenant.key);
+    await apiKey.getByRole('button', { name: 'Apply credentials' }).click();
+    await apiKey.getByRole('button', { name: 'Close' }).click();
+
+    const operation = page.locator('.opblock-get', { has: page.locator('[data-path="/v1/me"]') });
+    await operation.locator('.opblock-summary-control').click();
+    await operation.getByRole('button', { name: 'Try it out' }).click();
+    await operation.getByRole('button', { name: 'Execute' }).click();
+    const response = operation.locator('.live-responses-table .response');
+    await response.waitFor();
+    expect(await response.locator('.response-col_status').innerText()).toBe('200');
+    expect(JSON.parse(await response.locator('.response-col_description pre').first().innerText())).toEqual(me);
+    expect(blocked).toEqual([]);
+  });
+
+  it('would have caught a request off localhost', async () => {
+    const answer = await page.evaluate(() =>
+      fetch('https://example.com/').then(
+        () => 'answered',
+        () => 'failed',
+      ),
+    );
+    expect(answer).toBe('failed');
+    expect(blocked).toEqual(['https://example.com/']);
+  });
+});
