@@ -1,12 +1,28 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { ApiClient } from './support/api-client';
 import { startSystem, type TestSystem } from './support/test-system';
 
 /** Debian's `chromium` package (`.ci/run` installs it); `npx playwright install` would need the internet. */
 const CHROMIUM = '/usr/bin/chromium';
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
+
+/** Opens an operation, fills it in, runs it from the explorer, and reads the answer shown. */
+async function execute(operation: Locator, fillIn?: () => Promise<void>) {
+  if ((await operation.locator('.opblock-summary-control').getAttribute('aria-expanded')) !== 'true') {
+    await operation.locator('.opblock-summary-control').click();
+  }
+  await operation.getByRole('button', { name: 'Try it out' }).click();
+  await fillIn?.();
+  await operation.getByRole('button', { name: 'Execute' }).click();
+  const response = operation.locator('.live-responses-table .response');
+  await response.waitFor();
+  return {
+    status: await response.locator('.response-col_status').innerText(),
+    body: JSON.parse(await response.locator('.response-col_description pre').first().innerText()),
+  };
+}
 
 describe('the API explorer at /docs, in a browser that may not leave localhost', () => {
   let system: TestSystem;
@@ -70,7 +86,7 @@ describe('the API explorer at /docs, in a browser that may not leave localhost',
     expect(blocked).toEqual([]);
   });
 
-  it('tries GET /v1/me against the running API with a tenant key', async () => {
+  it('tries GET /v1/me and a JSON Lines upload against the running API with a tenant key', async () => {
     const tenant = await ApiClient.newTenant(system.http);
     const me = (await tenant.get('/v1/me').expect(200)).body;
 
@@ -80,14 +96,22 @@ describe('the API explorer at /docs, in a browser that may not leave localhost',
     await apiKey.getByRole('button', { name: 'Apply credentials' }).click();
     await apiKey.getByRole('button', { name: 'Close' }).click();
 
-    const operation = page.locator('.opblock-get', { has: page.locator('[data-path="/v1/me"]') });
-    await operation.locator('.opblock-summary-control').click();
-    await operation.getByRole('button', { name: 'Try it out' }).click();
-    await operation.getByRole('button', { name: 'Execute' }).click();
-    const response = operation.locator('.live-responses-table .response');
-    await response.waitFor();
-    expect(await response.locator('.response-col_status').innerText()).toBe('200');
-    expect(JSON.parse(await response.locator('.response-col_description pre').first().innerText())).toEqual(me);
+    const getMe = await execute(page.locator('.opblock-get', { has: page.locator('[data-path="/v1/me"]') }));
+    expect(getMe).toEqual({ status: '200', body: me });
+
+    const submit = page.locator('.opblock-post', { has: page.locator('[data-path="/v1/batches"]') });
+    const upload = await execute(submit, async () => {
+      await submit.locator('.body-param-content-type select').selectOption('application/x-ndjson');
+      await submit.locator('.opblock-section-request-body input[type=file]').setInputFiles({
+        name: 'items.jsonl',
+        mimeType: 'application/x-ndjson',
+        buffer: Buffer.from('{"custom_id":"a","task":"summarization","input":{"text":"Hello there."}}\n'),
+      });
+      await submit.locator('tr[data-param-name="user"] input').fill('end-user-7');
+    });
+    expect(upload).toEqual({ status: '202', body: expect.objectContaining({ object: 'batch' }) });
+    const batch = (await tenant.get(`/v1/batches/${upload.body.id}`).expect(200)).body;
+    expect({ total: batch.counts.total, user: batch.user }).toEqual({ total: 1, user: 'end-user-7' });
     expect(blocked).toEqual([]);
   });
 

@@ -8,8 +8,7 @@ import { pageExample } from '../http/examples';
 import { UuidParam } from '../http/uuid-param.pipe';
 import { ZodPipe } from '../http/zod.pipe';
 import { ApiModelParam, modelParam, PriceBody } from '../usage/usage.dto';
-import { priceExample } from '../usage/usage.presenter';
-import { presentPrice, presentPriceList } from '../usage/usage.presenter';
+import { presentPrice, presentPriceList, priceExample } from '../usage/usage.presenter';
 
 /** Per-connection prices of platform-managed connections: what the platform pays, over the defaults. */
 @ApiTags('Platform')

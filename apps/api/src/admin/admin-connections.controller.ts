@@ -4,8 +4,12 @@ import { ConnectionsService, ConnectionTester } from '@conduit/providers';
 import type { Actor } from '@conduit/tenancy';
 import { PlatformCaller, PlatformRoute } from '../auth/auth.decorators';
 import { CreateConnectionBody, UpdateConnectionBody } from '../connections/connection.dto';
-import { connectionExample, connectionTestExample, newConnectionExample } from '../connections/connection.presenter';
-import { presentConnection } from '../connections/connection.presenter';
+import {
+  connectionExample,
+  connectionTestExample,
+  newConnectionExample,
+  presentConnection,
+} from '../connections/connection.presenter';
 import { ApiErrors } from '../http/error-responses';
 import { pageExample } from '../http/examples';
 import { UuidParam } from '../http/uuid-param.pipe';

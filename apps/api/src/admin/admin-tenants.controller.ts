@@ -10,8 +10,7 @@ import { ApiErrors } from '../http/error-responses';
 import { pageExample } from '../http/examples';
 import { pageOf, PageQuery } from '../http/pagination';
 import { UuidParam } from '../http/uuid-param.pipe';
-import { tenantExample } from './tenant.presenter';
-import { presentTenant } from './tenant.presenter';
+import { presentTenant, tenantExample } from './tenant.presenter';
 
 export class CreateTenantBody extends createZodDto(
   z

@@ -20,7 +20,11 @@ export const TenantRoute = (role: ApiKeyRole = 'member') =>
 
 /** A platform route: needs the platform admin token. Tenant keys never open it. */
 export const PlatformRoute = () =>
-  applyDecorators(UseGuards(PlatformAdminGuard), ApiBearerAuth('platformAdmin'), ApiError(401));
+  applyDecorators(
+    UseGuards(PlatformAdminGuard),
+    ApiBearerAuth('platformAdmin'),
+    ApiError(401, 'Needs the platform admin token'),
+  );
 
 /** The caller of a tenant route, as the guard resolved it; also the actor of its audit events. */
 export type TenantCaller = AuthContext & Extract<Actor, { type: 'api_key' }>;

@@ -1,6 +1,7 @@
 import { findInputProblem } from '@conduit/common';
 import { ITEM_STATUSES } from '@conduit/db';
 import { submitBatchSchema } from '@conduit/jobs';
+import { getSchemaPath, type RequestBodyObject } from '@nestjs/swagger';
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { paginationQuery } from '../http/pagination';
@@ -52,9 +53,24 @@ export class BatchLinesQuery extends createZodDto(
   }),
 ) {}
 
-/** A JSON Lines upload: one item per line. */
-export const jsonLinesExample = [item, { ...item, custom_id: 'doc-2', input: { text: 'Another text…' } }]
+const jsonLinesExample = [item, { ...item, custom_id: 'doc-2', input: { text: 'Another text…' } }]
   .map((line) => `${JSON.stringify(line)}\n`)
   .join('');
+
+/**
+ * The two forms of `POST /v1/batches`. JSON Lines is a file upload (`format: binary`): the
+ * explorer then sends a file's bytes as they are, where it would quote a text example as JSON.
+ */
+export const submitBatchRequestBody: RequestBodyObject = {
+  required: true,
+  description: `A JSON body \`{items, …}\`, or a JSON Lines file (\`application/x-ndjson\`, up to 100,000 items) with one item per line and the batch fields as query parameters:
+
+\`\`\`
+${jsonLinesExample}\`\`\``,
+  content: {
+    'application/json': { schema: { $ref: getSchemaPath(SubmitBatchBody) } },
+    'application/x-ndjson': { schema: { type: 'string', format: 'binary' }, example: jsonLinesExample },
+  },
+};
 
 export class ItemsQuery extends createZodDto(paginationQuery.extend({ status: z.enum(ITEM_STATUSES).optional() })) {}

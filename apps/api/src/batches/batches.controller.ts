@@ -7,7 +7,6 @@ import {
   ApiOperation,
   ApiQuery,
   ApiTags,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import { decodeIdCursor, encodeIdCursor, parseOrThrow, validationError } from '@conduit/common';
 import { AppConfig } from '@conduit/config';
@@ -19,7 +18,7 @@ import { pageExample } from '../http/examples';
 import { bodyLines, isJsonLines } from '../http/json-lines';
 import { pageOf, PageQuery } from '../http/pagination';
 import { UuidParam } from '../http/uuid-param.pipe';
-import { BatchLinesQuery, ItemsQuery, jsonLinesExample, SubmitBatchBody } from './batch.dto';
+import { BatchLinesQuery, ItemsQuery, SubmitBatchBody, submitBatchRequestBody } from './batch.dto';
 import {
   acceptedBatchExample,
   batchExample,
@@ -30,9 +29,7 @@ import {
   resultLinesExample,
 } from './batch.presenter';
 
-const SUBMIT_DESCRIPTION = `A JSON body \`{items, …}\`, or JSON Lines (\`application/x-ndjson\`, one item per line, up to 100,000) with the batch fields as query parameters.
-
-All items are validated before anything is stored: one bad item rejects the batch with \`validation_failed\` and \`details\` naming every bad item. With \`Idempotency-Key\`, the same key and body return the same batch; another body is 409. A JSON Lines body past \`JSONL_BODY_LIMIT_MB\`, or with a line past \`JSONL_LINE_LIMIT_KB\` (default 4 MiB; \`details\` names the line), is 413.`;
+const SUBMIT_DESCRIPTION = `All items are validated before anything is stored: one bad item rejects the batch with \`validation_failed\` and \`details\` naming every bad item. With \`Idempotency-Key\`, the same key and body return the same batch; another body is 409. A JSON Lines body past \`JSONL_BODY_LIMIT_MB\`, or with a line past \`JSONL_LINE_LIMIT_KB\` (default 4 MiB; \`details\` names the line), is 413.`;
 
 @ApiTags('Batches')
 @Controller('v1')
@@ -48,13 +45,7 @@ export class BatchesController {
   @ApiOperation({
     summary: 'Submit a batch of items, as JSON or JSON Lines',
     description: SUBMIT_DESCRIPTION,
-    requestBody: {
-      required: true,
-      content: {
-        'application/json': { schema: { $ref: getSchemaPath(SubmitBatchBody) } },
-        'application/x-ndjson': { schema: { type: 'string' }, example: jsonLinesExample },
-      },
-    },
+    requestBody: submitBatchRequestBody,
   })
   @ApiExtraModels(SubmitBatchBody)
   @ApiQuery({ type: BatchLinesQuery })

@@ -6,8 +6,12 @@ import { ApiErrors } from '../http/error-responses';
 import { pageExample } from '../http/examples';
 import { UuidParam } from '../http/uuid-param.pipe';
 import { CreateConnectionBody, UpdateConnectionBody } from './connection.dto';
-import { connectionExample, connectionTestExample, newConnectionExample } from './connection.presenter';
-import { presentConnection } from './connection.presenter';
+import {
+  connectionExample,
+  connectionTestExample,
+  newConnectionExample,
+  presentConnection,
+} from './connection.presenter';
 
 /** A tenant's own provider connections (admins and owners). Keys go in, and never come out. */
 @ApiTags('Connections')

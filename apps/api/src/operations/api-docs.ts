@@ -21,6 +21,24 @@ const TAGS: [name: string, description: string][] = [
   ['Operations', 'Health, metrics and this documentation'],
 ];
 
+/** The explorer's own routes, which SwaggerModule serves outside the controllers. */
+const DOCS_PATHS: OpenAPIObject['paths'] = {
+  '/docs': {
+    get: {
+      tags: ['Operations'],
+      summary: 'This documentation, as an interactive explorer (HTML)',
+      responses: { 200: { description: 'Swagger UI', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  },
+  '/docs-json': {
+    get: {
+      tags: ['Operations'],
+      summary: 'This documentation, as an OpenAPI 3.1 document',
+      responses: { 200: { description: 'The OpenAPI document', content: { 'application/json': {} } } },
+    },
+  },
+};
+
 /**
  * The OpenAPI 3.1 document, generated from the controllers: their routes, their decorators
  * (`@ApiOperation`, responses, `TenantRoute`'s auth and refusals) and the zod schemas their
@@ -43,24 +61,6 @@ export function buildApiDocument(app: INestApplication): OpenAPIObject {
   const document = cleanupOpenApiDoc(SwaggerModule.createDocument(app, builder.build()));
   return { ...document, paths: { ...document.paths, ...DOCS_PATHS } };
 }
-
-/** The two routes below are served by SwaggerModule, outside the controllers. */
-const DOCS_PATHS: OpenAPIObject['paths'] = {
-  '/docs': {
-    get: {
-      tags: ['Operations'],
-      summary: 'This documentation, as an interactive explorer (HTML)',
-      responses: { 200: { description: 'Swagger UI', content: { 'text/html': { schema: { type: 'string' } } } } },
-    },
-  },
-  '/docs-json': {
-    get: {
-      tags: ['Operations'],
-      summary: 'This documentation, as an OpenAPI 3.1 document',
-      responses: { 200: { description: 'The OpenAPI document', content: { 'application/json': {} } } },
-    },
-  },
-};
 
 /**
  * `GET /docs`: Swagger UI, its files served from `swagger-ui-dist` here (nothing from a CDN, as

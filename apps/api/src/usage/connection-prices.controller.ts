@@ -7,8 +7,7 @@ import { pageExample } from '../http/examples';
 import { UuidParam } from '../http/uuid-param.pipe';
 import { ZodPipe } from '../http/zod.pipe';
 import { ApiModelParam, modelParam, PriceBody } from './usage.dto';
-import { priceExample } from './usage.presenter';
-import { presentPrice, presentPriceList } from './usage.presenter';
+import { presentPrice, presentPriceList, priceExample } from './usage.presenter';
 
 /** Per-connection prices (admins and owners): what a tenant actually pays, over the defaults. */
 @ApiTags('Usage')

@@ -5,8 +5,7 @@ import type { Request, Response } from 'express';
 import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error-responses';
 import { UsageQuery } from './usage.dto';
-import { usageCsvExample, usageExample } from './usage.presenter';
-import { presentUsage, usageCsv } from './usage.presenter';
+import { presentUsage, usageCsv, usageCsvExample, usageExample } from './usage.presenter';
 
 /** The caller's tenant's usage and cost, grouped, with totals; JSON or CSV (members and up). */
 @ApiTags('Usage')

@@ -12,7 +12,9 @@ const when = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 export class UsageQuery extends createZodDto(
   z
     .object({
-      from: when.optional().describe('Inclusive; a date or a date-time with an offset. Default: this UTC month'),
+      from: when
+        .optional()
+        .describe('Inclusive; a date or a date-time with an offset. Default: the start of this UTC month'),
       to: when.optional().describe('Exclusive, but a date includes that whole day. Default: the end of this UTC month'),
       group_by: z.enum(USAGE_GROUPS).default('day'),
       format: z.enum(['json', 'csv']).optional().describe('Default: CSV if `Accept` asks for `text/csv`, else JSON'),
