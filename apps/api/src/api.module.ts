@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AccountingModule } from '@conduit/accounting';
 import { ConfigModule } from '@conduit/config';
 import { DbModule } from '@conduit/db';
@@ -21,8 +21,8 @@ import { HealthController } from './health/health.controller';
 import { AcceptableInputInterceptor } from './http/acceptable-input.interceptor';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { ApiRateLimiter } from './http/api-rate-limiter';
+import { ZodPipe } from './http/zod.pipe';
 import { MeController } from './me/me.controller';
-import { DocsController } from './operations/docs.controller';
 import { MetricsController } from './operations/metrics.controller';
 import { RoutingController } from './routing/routing.controller';
 import { WebhookDeliveriesController, WebhookSecretController } from './webhooks/webhooks.controller';
@@ -45,7 +45,6 @@ import { UsageController } from './usage/usage.controller';
   controllers: [
     HealthController,
     MetricsController,
-    DocsController,
     AdminTenantsController,
     AdminConnectionsController,
     AdminConnectionPricesController,
@@ -63,6 +62,7 @@ import { UsageController } from './usage/usage.controller';
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     { provide: APP_INTERCEPTOR, useClass: AcceptableInputInterceptor },
+    { provide: APP_PIPE, useValue: new ZodPipe() },
     DemoSeeder,
     ApiRateLimiter,
   ],

@@ -8,6 +8,7 @@ import { ApiModule } from './api.module';
 import { DemoSeeder } from './demo-seeder';
 import { mountOperatorPages } from './http/operator-pages';
 import { useJsonBody } from './http/json-body';
+import { mountApiDocs } from './operations/api-docs';
 
 /** Builds the API app (not listening yet): the same app runs in production and in e2e tests. */
 export async function createApiApp(): Promise<NestExpressApplication> {
@@ -18,6 +19,7 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   app.set('trust proxy', false);
   app.disable('x-powered-by');
   mountOperatorPages(app);
+  mountApiDocs(app);
   return app;
 }
 

@@ -12,7 +12,7 @@ import { ProviderRegistry } from './provider-registry';
 
 const TEST_TIMEOUT_MS = 15_000;
 
-interface ConnectionTestOutcome {
+export interface ConnectionTestOutcome {
   ok: true;
   latency_ms: number;
   models: string[];

@@ -5,6 +5,6 @@ export { ProvidersModule } from './providers.module';
 export { ProviderRegistry } from './provider-registry';
 export { ConnectionsService, ownedBy, type ConnectionOwner } from './connections.service';
 export { ConnectionResolver, type ConnectionsRead } from './connection-resolver';
-export { ConnectionTester } from './connection-tester';
+export { ConnectionTester, type ConnectionTestOutcome } from './connection-tester';
 export { SecretRotation } from './secret-rotation';
 export { type HttpTransport } from './adapters';

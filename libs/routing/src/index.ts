@@ -4,4 +4,4 @@ export { RouteExecutor, type ExecutionOutcome, type TenantRoutes } from './route
 export type { RunStop } from './run-stop';
 export { CircuitBreaker } from './breaker/circuit-breaker';
 export { ProviderLimiter } from './limits/provider-limiter';
-export { RoutingDryRun } from './routing-dry-run';
+export { RoutingDryRun, type DryRunResult } from './routing-dry-run';

@@ -17,7 +17,7 @@ interface DryRunTarget {
   reason?: string;
 }
 
-interface DryRunResult {
+export interface DryRunResult {
   task: string;
   version: number;
   chosen: DryRunTarget | null;

@@ -1,4 +1,5 @@
 import type { TenantEntity } from '@conduit/db';
+import { EXAMPLE_ID, EXAMPLE_TIME } from '../http/examples';
 
 export function presentTenant(tenant: TenantEntity) {
   return {
@@ -10,3 +11,12 @@ export function presentTenant(tenant: TenantEntity) {
     created_at: tenant.createdAt.toISOString(),
   };
 }
+
+export const tenantExample = {
+  id: EXAMPLE_ID,
+  object: 'tenant',
+  name: 'Acme',
+  plan: 'pro',
+  status: 'active',
+  created_at: EXAMPLE_TIME,
+} satisfies ReturnType<typeof presentTenant>;

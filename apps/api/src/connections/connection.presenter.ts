@@ -1,4 +1,6 @@
 import type { ProviderConnectionEntity } from '@conduit/db';
+import type { ConnectionTestOutcome } from '@conduit/providers';
+import { EXAMPLE_ID, EXAMPLE_TIME } from '../http/examples';
 
 /** A connection as the API shows it. The key, token and full base URL never appear. */
 export function presentConnection(connection: ProviderConnectionEntity) {
@@ -21,3 +23,26 @@ export function presentConnection(connection: ProviderConnectionEntity) {
     updated_at: connection.updatedAt.toISOString(),
   };
 }
+
+export const connectionExample = {
+  id: EXAMPLE_ID,
+  object: 'connection',
+  name: 'OpenAI prod',
+  kind: 'openai',
+  base_url_host: 'api.openai.com',
+  secret_hint: '…a1b2',
+  status: 'active',
+  status_reason: null,
+  platform: false,
+  models: ['gpt-4o-mini'],
+  settings: {},
+  limits: { rpm: 500 },
+  region: 'eu',
+  last_test: { ok: true, at: EXAMPLE_TIME, latency_ms: 312 },
+  created_at: EXAMPLE_TIME,
+  updated_at: EXAMPLE_TIME,
+} satisfies ReturnType<typeof presentConnection>;
+
+export const newConnectionExample = { ...connectionExample, status: 'untested', models: [], last_test: null };
+
+export const connectionTestExample: ConnectionTestOutcome = { ok: true, latency_ms: 312, models: ['gpt-4o-mini'] };

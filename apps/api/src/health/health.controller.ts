@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { withTimeout } from '@conduit/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { ITEMS_QUEUE } from '@conduit/jobs';
 import type { Queue } from 'bullmq';
 import type { Response } from 'express';
@@ -8,6 +9,7 @@ import { DataSource } from 'typeorm';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
+@ApiTags('Operations')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -16,12 +18,19 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ description: 'Alive', example: { status: 'ok' } })
   live() {
     return { status: 'ok' };
   }
 
-  /** Ready only when both Postgres and Redis answer; 503 names the one that does not. */
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: Postgres and Redis answer (503 names the one that does not)' })
+  @ApiOkResponse({ description: 'Ready', example: { status: 'ok', checks: { postgres: 'ok', redis: 'ok' } } })
+  @ApiServiceUnavailableResponse({
+    description: 'Not ready',
+    example: { status: 'unavailable', checks: { postgres: 'ok', redis: 'down' } },
+  })
   async ready(@Res({ passthrough: true }) response: Response) {
     const [postgres, redis] = await Promise.all([
       check(() => this.dataSource.query('SELECT 1')),

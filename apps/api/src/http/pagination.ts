@@ -1,3 +1,4 @@
+import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 
 /** `?limit=&cursor=` as every list route takes them: default 50, at most 500. */
@@ -6,7 +7,9 @@ export const paginationQuery = z.object({
   cursor: z.string().max(512).optional(),
 });
 
-interface ListResponse<T> {
+export class PageQuery extends createZodDto(paginationQuery) {}
+
+export interface ListResponse<T> {
   data: T[];
   next_cursor: string | null;
 }

@@ -1,12 +1,14 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Controller, Get, Res, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { ApiBasicAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ITEM_STATUSES } from '@conduit/db';
 import { ITEMS_QUEUE } from '@conduit/jobs';
 import { Metrics } from '@conduit/observability';
 import type { JobType, Queue } from 'bullmq';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { ApiError } from '../http/error-responses';
 
 /** Queues shown when this app has them registered (`webhooks` comes with webhook delivery). */
 const QUEUES = [ITEMS_QUEUE, 'webhooks'];
@@ -26,7 +28,9 @@ const QUEUE_STATES: JobType[] = [
  * `mountOperatorPages` puts the check in front). The API adds the gauges read on scrape: BullMQ
  * job counts, and items by status (one GROUP BY).
  */
+@ApiTags('Operations')
 @Controller('metrics')
+@ApiBasicAuth('operator')
 export class MetricsController implements OnModuleInit, OnModuleDestroy {
   private readonly removers: (() => void)[] = [];
 
@@ -63,6 +67,12 @@ export class MetricsController implements OnModuleInit, OnModuleDestroy {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiOkResponse({
+    description: 'Metrics',
+    content: { 'text/plain': { schema: { type: 'string' }, example: 'conduit_items{status="queued"} 3\n' } },
+  })
+  @ApiError(401, 'Operator credentials are required (HTTP basic auth)')
   async scrape(@Res() response: Response): Promise<void> {
     const { contentType, body } = await this.metrics.scrape();
     response.status(200).type(contentType).send(body);

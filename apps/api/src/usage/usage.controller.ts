@@ -1,26 +1,41 @@
-import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { UsageReports } from '@conduit/accounting';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
-import { ZodPipe } from '../http/zod.pipe';
-import { usageQuery, type UsageQueryInput } from './usage.dto';
-import { presentUsage, usageCsv } from './usage.presenter';
+import { ApiErrors } from '../http/error-responses';
+import { UsageQuery } from './usage.dto';
+import { presentUsage, usageCsv, usageCsvExample, usageExample } from './usage.presenter';
 
 /** The caller's tenant's usage and cost, grouped, with totals; JSON or CSV (members and up). */
+@ApiTags('Usage')
 @Controller('v1/usage')
 @TenantRoute('member')
 export class UsageController {
   constructor(private readonly reports: UsageReports) {}
 
   @Get()
+  @ApiOperation({
+    summary: "The tenant's usage and cost, grouped, with totals",
+    description: 'JSON, or CSV with `format=csv` or `Accept: text/csv` (one row per group, no totals row).',
+  })
+  @ApiOkResponse({
+    description: 'The report',
+    content: {
+      'application/json': { example: usageExample },
+      'text/csv': { schema: { type: 'string' }, example: usageCsvExample },
+    },
+  })
+  @ApiErrors(400)
   async report(
     @Caller() caller: TenantCaller,
-    @Query(new ZodPipe(usageQuery)) query: UsageQueryInput,
+    @Query() query: UsageQuery,
+    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
-    @Headers('accept') accept?: string,
   ) {
     const report = await this.reports.report(caller.tenantId, query);
-    const csv = query.format === 'csv' || (query.format === undefined && /\btext\/csv\b/i.test(accept ?? ''));
+    const accept = request.headers.accept ?? '';
+    const csv = query.format === 'csv' || (query.format === undefined && /\btext\/csv\b/i.test(accept));
     if (!csv) return presentUsage(report, query);
     const day = (date: Date) => date.toISOString().slice(0, 10);
     response

@@ -1,5 +1,6 @@
 import type { ConnectionPriceList, UsageGroup, UsageReport, UsageRow } from '@conduit/accounting';
 import type { ModelPriceEntity } from '@conduit/db';
+import { EXAMPLE_ID, EXAMPLE_TIME } from '../http/examples';
 
 const USAGE_FIELDS = [
   'calls',
@@ -75,3 +76,44 @@ function rate(perMillion: string | null): number | null {
 export function presentPriceList(list: ConnectionPriceList) {
   return { data: [...list.overrides, ...list.defaults].map(presentPrice), next_cursor: null };
 }
+
+export const priceExample = {
+  object: 'model_price',
+  provider_kind: 'openai',
+  model: 'gpt-4o-mini',
+  connection_id: EXAMPLE_ID,
+  source: 'connection',
+  input_per_million: 0.15,
+  output_per_million: 0.6,
+  cached_input_per_million: 0.075,
+  cache_write_per_million: null,
+  cache_write_1h_per_million: null,
+  reasoning_per_million: null,
+  updated_at: EXAMPLE_TIME,
+} satisfies ReturnType<typeof presentPrice>;
+
+const usageRow = {
+  calls: 12,
+  failed_calls: 1,
+  input_tokens: 1200,
+  output_tokens: 300,
+  cached_tokens: 0,
+  cache_write_tokens: 0,
+  cache_write_1h_tokens: 0,
+  reasoning_tokens: 0,
+  cost: 0.0021,
+  provider_cost: null,
+};
+
+export const usageExample = {
+  object: 'usage',
+  group_by: 'day',
+  from: '2026-01-01T00:00:00.000Z',
+  to: '2026-02-01T00:00:00.000Z',
+  data: [{ key: '2026-01-15', ...usageRow }],
+  totals: usageRow,
+} satisfies ReturnType<typeof presentUsage>;
+
+export const usageCsvExample =
+  'day,calls,failed_calls,input_tokens,output_tokens,cached_tokens,cache_write_tokens,cache_write_1h_tokens,reasoning_tokens,cost,provider_cost\r\n' +
+  '2026-01-15,12,1,1200,300,0,0,0,0,0.0021,\r\n';

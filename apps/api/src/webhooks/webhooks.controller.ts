@@ -1,7 +1,10 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { WebhookDeliveryEntity } from '@conduit/db';
 import { WebhookDeliveries, WebhookSecrets } from '@conduit/jobs';
 import { Caller, TenantRoute, type TenantCaller } from '../auth/auth.decorators';
+import { ApiErrors } from '../http/error-responses';
+import { EXAMPLE_ID, EXAMPLE_TIME, pageExample } from '../http/examples';
 import { UuidParam } from '../http/uuid-param.pipe';
 
 function presentWebhookDelivery(delivery: WebhookDeliveryEntity) {
@@ -22,15 +25,39 @@ function presentWebhookDelivery(delivery: WebhookDeliveryEntity) {
   };
 }
 
+const deliveryExample = {
+  id: EXAMPLE_ID,
+  object: 'webhook_delivery',
+  batch_id: EXAMPLE_ID,
+  event: 'batch.completed',
+  url: 'https://example.com/hooks/conduit',
+  status: 'succeeded',
+  attempts: 1,
+  last_status_code: 200,
+  last_error: null,
+  next_attempt_at: null,
+  delivered_at: EXAMPLE_TIME,
+  created_at: EXAMPLE_TIME,
+  updated_at: EXAMPLE_TIME,
+} satisfies ReturnType<typeof presentWebhookDelivery>;
+
 /** The tenant's webhook signing secret: created or rotated by admins, shown once. */
+@ApiTags('Webhooks')
 @Controller('v1/webhook-secret')
 @TenantRoute('admin')
 export class WebhookSecretController {
   constructor(private readonly secrets: WebhookSecrets) {}
 
-  /** Creates the secret, or replaces it (the old one stops signing at once). The secret is in this response only. */
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Create or rotate the webhook signing secret (shown this once)',
+    description: 'A new secret replaces the old one, which stops signing at once.',
+  })
+  @ApiCreatedResponse({
+    description: 'The new secret',
+    example: { object: 'webhook_secret', secret: 'whsec_…', created_at: EXAMPLE_TIME, rotated_at: EXAMPLE_TIME },
+  })
   async rotate(@Caller() caller: TenantCaller) {
     const { secret, createdAt, rotatedAt } = await this.secrets.rotate(caller, caller.tenantId);
     return {
@@ -41,8 +68,12 @@ export class WebhookSecretController {
     };
   }
 
-  /** Whether a secret exists and when it was last rotated; never the secret. */
   @Get()
+  @ApiOperation({ summary: 'Whether a webhook secret exists and when it was rotated (never the secret)' })
+  @ApiOkResponse({
+    description: 'Secret info',
+    example: { object: 'webhook_secret', exists: true, created_at: EXAMPLE_TIME, rotated_at: EXAMPLE_TIME },
+  })
   async get(@Caller() caller: TenantCaller) {
     const info = await this.secrets.info(caller.tenantId);
     return {
@@ -55,12 +86,16 @@ export class WebhookSecretController {
 }
 
 /** Delivery attempts of a batch's completion webhook, for the tenant to see what its receiver got. */
+@ApiTags('Webhooks')
 @Controller('v1/batches')
 @TenantRoute('member')
 export class WebhookDeliveriesController {
   constructor(private readonly deliveries: WebhookDeliveries) {}
 
   @Get(':id/webhook-deliveries')
+  @ApiOperation({ summary: "Delivery attempts of a batch's completion webhook" })
+  @ApiOkResponse({ description: 'The deliveries', example: pageExample(deliveryExample) })
+  @ApiErrors(400, 404)
   async list(@Caller() caller: TenantCaller, @Param('id', new UuidParam('batch')) id: string) {
     const rows = await this.deliveries.listForBatch(caller.tenantId, id);
     return { data: rows.map(presentWebhookDelivery), next_cursor: null };
