@@ -73,7 +73,8 @@ function secretsOf(connection: ResolvedConnection): string[] {
 }
 
 /**
- * The shared rules, from DESIGN.md's table and PROVIDERS.md's failure signals. Order matters:
+ * The shared rules, from the error classes (docs/architecture.md "Errors", the table in
+ * docs/providers.md "Error classes") and docs/providers.md's failure signals. Order matters:
  * account-level conditions first, then the status families. `x-should-retry` is deliberately not
  * read: the class alone decides retrying (routing's FAILURE_RULES), so all kinds behave the same.
  */

@@ -119,9 +119,9 @@ function anthropicBody(request: CompletionRequest, mode: StructuredOutput): Json
 }
 
 /**
- * Anthropic's `input_tokens` EXCLUDES cache reads and writes (PROVIDERS.md), so total input is the
- * sum of the three. `cache_creation` splits the writes by cache lifetime: 1-hour writes cost more
- * than 5-minute ones. `output_tokens` already includes extended-thinking tokens.
+ * Anthropic's `input_tokens` EXCLUDES cache reads and writes (docs/providers.md), so total input
+ * is the sum of the three. `cache_creation` splits the writes by cache lifetime: 1-hour writes
+ * cost more than 5-minute ones. `output_tokens` already includes extended-thinking tokens.
  */
 function anthropicUsage(raw: unknown): TokenUsage {
   const usage = asObject(raw) ?? {};

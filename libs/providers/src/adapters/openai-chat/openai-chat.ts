@@ -100,9 +100,9 @@ function readOpenAIChatAnswer(
 }
 
 /**
- * OpenAI-style usage. Assumption (PROVIDERS.md, OpenAI docs): `prompt_tokens` already includes
- * cached and cache-write tokens and `completion_tokens` includes reasoning, so they map directly
- * and the details are breakdowns.
+ * OpenAI-style usage. Assumption (OpenAI's docs; docs/providers.md): `prompt_tokens` already
+ * includes cached and cache-write tokens and `completion_tokens` includes reasoning, so they map
+ * directly and the details are breakdowns.
  */
 function openAIUsage(raw: unknown): TokenUsage {
   const usage = asObject(raw) ?? {};
