@@ -7,7 +7,7 @@ interface FailureRule {
   tryNextTarget: boolean;
 }
 
-/** The error table (docs/architecture.md, "Error classes"): the executor decides by class, never by message text. */
+/** The error table (docs/providers.md, "Error classes"): the executor decides by class, never by message text. */
 export const FAILURE_RULES: Readonly<Record<ProviderErrorClass, FailureRule>> = {
   [ProviderErrorClass.RateLimited]: { retrySameTarget: true, tryNextTarget: true },
   [ProviderErrorClass.Overloaded]: { retrySameTarget: true, tryNextTarget: true },
