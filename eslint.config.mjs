@@ -11,7 +11,7 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // Libraries are used through their public index only (DESIGN.md: "@conduit/<lib>").
+      // Libraries are used through their public index only ("@conduit/<lib>", docs/architecture.md).
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['@conduit/*/*'], message: 'import @conduit/<lib>, not its inner files' }] },
