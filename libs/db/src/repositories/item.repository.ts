@@ -78,7 +78,7 @@ export class ItemRepository {
   /**
    * Writes the outcomes of items `owner` still holds, and in the same statement the completions of
    * their answering calls (whatever happens to the outcomes: the calls were made). Returns the ids
-   * of the items written.
+   * of the items written. The ids go as arrays beside the recordsets (see `completionRecordset`).
    */
   async finish(
     tenantId: string,
@@ -97,15 +97,23 @@ export class ItemRepository {
     }));
     const rows = await updateReturning<{ id: string }>(
       this.dataSource.manager,
-      `WITH completed AS (${completeAttemptsSql('$1', '$4')})
+      `WITH completed AS (${completeAttemptsSql('$1', '$4', '$5')})
        UPDATE items i
           SET status = v.status, result = v.result, error = v.error, connection_id = v.connection_id,
               model = v.model, policy_version = v.policy_version, completed_at = now()
          FROM jsonb_to_recordset($2::jsonb) AS v(id uuid, status text, result jsonb, error jsonb,
                                                  connection_id uuid, model text, policy_version int)
-        WHERE i.tenant_id = $1 AND i.id = v.id AND i.status = 'running' AND i.lease_owner = $3
+        WHERE i.tenant_id = $1 AND i.id = ANY($6::uuid[]) AND i.id = v.id AND i.status = 'running'
+          AND i.lease_owner = $3
        RETURNING i.id`,
-      [tenantId, JSON.stringify(recordset), owner, completionRecordset(completions)],
+      [
+        tenantId,
+        JSON.stringify(recordset),
+        owner,
+        completionRecordset(completions),
+        completions.map((c) => c.id),
+        outcomes.map((o) => o.id),
+      ],
     );
     return new Set(rows.map((row) => row.id));
   }
