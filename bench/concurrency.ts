@@ -102,11 +102,6 @@ runBench('concurrency', async () => {
     const batchId = await api.upload(key, lines);
     const accepted = performance.now();
     const acceptedAt = Date.now();
-    // Planner statistics of attempts and batches, as autovacuum keeps them on a live system (the API
-    // analyzes items after a large upload; a fresh database has none, and autovacuum may be off).
-    const analyze = () => db.query('ANALYZE items, attempts, batches').catch(() => undefined);
-    await analyze();
-    const analyzer = setInterval(() => void analyze(), 5_000);
     let lastProgress = 0;
     for (;;) {
       // The batch's row only: the API's GET counts the batch's items, load a live system would not
@@ -129,7 +124,6 @@ runBench('concurrency', async () => {
       await sleep(1_000);
     }
     const finished = performance.now();
-    clearInterval(analyzer);
     const ownCpu = process.cpuUsage(ownCpuBefore);
     const hwmMb = memoryMb(worker.pid, 'VmHWM');
     const samples = sampler.stop();
@@ -242,8 +236,6 @@ runBench('concurrency', async () => {
 
   const rounds: Round[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    // Between batches, as autovacuum would after 30,000 updated rows (it is off on the bench's host).
-    if (round > 1) await db.query('VACUUM (ANALYZE) items, attempts, batches');
     rounds.push(await runRound(round));
     console.log(rounds.at(-1)!.summary);
   }
