@@ -5,6 +5,21 @@ import { freePort } from './redis-server';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** The processes this test file started that have not exited yet. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Kills what a test file left running (a test that failed before it stopped its processes), so a
+ * stray worker cannot take the jobs of the next files in the run. Called after each file.
+ */
+export async function killLeftoverProcesses(): Promise<void> {
+  const left = [...running];
+  for (const child of left) child.kill('SIGKILL');
+  await Promise.all(
+    left.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : null)),
+  );
+}
+
 export interface AppProcess {
   child: ChildProcess;
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
@@ -29,6 +44,8 @@ export async function startAppProcess(
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', entry],
     { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
