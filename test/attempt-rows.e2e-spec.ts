@@ -34,8 +34,7 @@ describe('attempt rows when Postgres refuses a write', () => {
   /** A new tenant whose summarization goes to the fake, with no retry on the same target. */
   async function tenantOnTheFake(): Promise<ApiClient> {
     const tenant = await ApiClient.newTenant(system.http);
-    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-attempt-rows');
-    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
+    await tenant.summarizeOnFake(fake.url, 'sk-attempt-rows');
     return tenant;
   }
 

@@ -43,8 +43,7 @@ describe('an item whose worker dies every time it runs', () => {
 
   it(`fails it with run_limit_exceeded after ${MAX_RUNS} runs cut short, and runs the others`, async () => {
     const tenant = await ApiClient.newTenant(system.http);
-    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-poison');
-    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
+    await tenant.summarizeOnFake(fake.url, 'sk-poison');
     const { id } = await tenant.submit([
       { custom_id: 'poison', task: 'summarization', input: { text: 'POISON' } },
       { custom_id: 'a', task: 'summarization', input: { text: 'Fine.' } },

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { FakeOpenAIServer } from './fakes';
-import { ApiClient } from './support/api-client';
+import { ApiClient, summaries } from './support/api-client';
 import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
@@ -61,15 +61,8 @@ describe('Postgres drops the connections of a running worker', () => {
 
   it('stores every answer it read, calls no item twice, and keeps running', async () => {
     const tenant = await ApiClient.newTenant(system.http);
-    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-pg-loss');
-    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
-    const { id } = await tenant.submit(
-      Array.from({ length: ITEMS }, (_, i) => ({
-        custom_id: `doc-${i}`,
-        task: 'summarization',
-        input: { text: `Doc ${i}.` },
-      })),
-    );
+    await tenant.summarizeOnFake(fake.url, 'sk-pg-loss');
+    const { id } = await tenant.submit(summaries(ITEMS));
     // A claim whose answer is lost leaves the item leased until WORKER_LOCK_MS passes.
     worker = await startWorkerProcess({
       WORKER_CONCURRENCY: '100',

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { FakeOpenAIServer } from './fakes';
-import { ApiClient } from './support/api-client';
+import { ApiClient, summaries } from './support/api-client';
 import { overrideEnv } from './support/env';
 import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';
@@ -9,9 +9,6 @@ const USAGE = { prompt_tokens: 20, completion_tokens: 4, total_tokens: 24 };
 const MAX_RETRIES = 2;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const documents = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ custom_id: `doc-${i}`, task: 'summarization', input: { text: `Doc ${i}.` } }));
 
 /**
  * A batch's only provider goes down for a few seconds (every call answered 503) and comes back. Its
@@ -37,8 +34,7 @@ describe('a short provider outage', () => {
 
   async function tenantOnTheFake(system: TestSystem) {
     const tenant = await ApiClient.newTenant(system.http);
-    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-outage');
-    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: MAX_RETRIES }]);
+    await tenant.summarizeOnFake(fake.url, 'sk-outage', { max_retries: MAX_RETRIES });
     return tenant;
   }
 
@@ -54,7 +50,7 @@ describe('a short provider outage', () => {
     it('fails no item: the ones that met an open breaker wait for it and run once it closes', async () => {
       const ITEMS = 300;
       const tenant = await tenantOnTheFake(system);
-      const { id } = await tenant.submit(documents(ITEMS));
+      const { id } = await tenant.submit(summaries(ITEMS));
       const db = system.api.get(DataSource);
       const done = async () =>
         (
@@ -104,7 +100,7 @@ describe('a short provider outage', () => {
       const tenant = await tenantOnTheFake(system);
       fake.down(20_000);
       const submitted = Date.now();
-      const { id } = await tenant.submit(documents(ITEMS));
+      const { id } = await tenant.submit(summaries(ITEMS));
       const batch = await tenant.waitForBatch(id, 30_000);
       fake.down(0);
       expect(batch.counts).toMatchObject({ total: ITEMS, failed: ITEMS });

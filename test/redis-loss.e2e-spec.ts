@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { FakeOpenAIServer } from './fakes';
-import { ApiClient } from './support/api-client';
+import { ApiClient, summaries } from './support/api-client';
 import { overrideEnv } from './support/env';
 import { allowLoopbackEgress } from './support/loopback-egress';
 import { TestRedisServer } from './support/redis-server';
@@ -49,15 +49,8 @@ describe('Redis loses its data while items are running', () => {
 
   it('makes no second call for an item whose run is alive, and still finishes every item once', async () => {
     const tenant = await ApiClient.newTenant(system.http);
-    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-flush');
-    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
-    const { id } = await tenant.submit(
-      Array.from({ length: ITEMS }, (_, i) => ({
-        custom_id: `doc-${i}`,
-        task: 'summarization',
-        input: { text: `Doc ${i}.` },
-      })),
-    );
+    await tenant.summarizeOnFake(fake.url, 'sk-flush');
+    const { id } = await tenant.submit(summaries(ITEMS));
     worker = await startWorkerProcess({
       REDIS_URL: redis.url,
       WORKER_CONCURRENCY: '300',

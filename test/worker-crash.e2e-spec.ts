@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { FakeOpenAIServer } from './fakes';
-import { ApiClient } from './support/api-client';
+import { ApiClient, summaries } from './support/api-client';
 import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';
 import { startWorkerProcess } from './support/worker-process';
@@ -31,14 +31,8 @@ describe('kill -9 of a worker in the middle of a batch', () => {
 
   it('ends every item in a terminal state exactly once, with every call on the wire accounted for', async () => {
     const tenant = await ApiClient.newTenant(system.http);
-    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-crash-test');
-    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
-    const items = Array.from({ length: ITEMS }, (_, i) => ({
-      custom_id: `doc-${i}`,
-      task: 'summarization',
-      input: { text: `Document ${i}.` },
-    }));
-    const { id } = await tenant.submit(items);
+    await tenant.summarizeOnFake(fake.url, 'sk-crash-test');
+    const { id } = await tenant.submit(summaries(ITEMS));
 
     const first = await startWorkerProcess(WORKER_ENV);
     const db = system.api.get(DataSource);

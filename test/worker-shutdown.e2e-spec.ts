@@ -2,19 +2,12 @@ import { DataSource } from 'typeorm';
 import { createApiApp } from '../apps/api/src/main';
 import { createWorkerApp } from '../apps/worker/src/main';
 import { FakeOpenAIServer } from './fakes';
-import { ApiClient } from './support/api-client';
+import { ApiClient, summaries } from './support/api-client';
 import { overrideEnv } from './support/env';
 import { allowLoopbackEgress } from './support/loopback-egress';
 import { startSystem, type TestSystem } from './support/test-system';
 import { TcpProxy } from './support/tcp-proxy';
 import { startWorkerProcess } from './support/worker-process';
-
-const items = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    custom_id: `job-${i}`,
-    task: 'summarization',
-    input: { text: `Item ${i}.` },
-  }));
 
 describe('graceful shutdown', () => {
   let system: TestSystem;
@@ -38,8 +31,7 @@ describe('graceful shutdown', () => {
   /** A tenant whose tasks run on the fake provider, through the egress client, with no retries. */
   async function tenantOnTheFake() {
     const tenant = await ApiClient.newTenant(system.http);
-    const connection = await tenant.compatibleConnection(`${fake.url}/v1`, 'sk-shutdown');
-    await tenant.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0 }]);
+    await tenant.summarizeOnFake(fake.url, 'sk-shutdown');
     return tenant;
   }
 
@@ -54,7 +46,7 @@ describe('graceful shutdown', () => {
   it('on SIGTERM stops taking jobs, lets running calls finish, and exits cleanly', async () => {
     fake.latencyMs = 1_500;
     const tenant = await tenantOnTheFake();
-    const { id } = await tenant.submit(items(30));
+    const { id } = await tenant.submit(summaries(30));
 
     const worker = await startWorkerProcess({ WORKER_CONCURRENCY: '5', SHUTDOWN_GRACE_MS: '10000' });
     await whenRunning(id, 5);
@@ -84,7 +76,7 @@ describe('graceful shutdown', () => {
   it('hands back the items whose calls outlast SHUTDOWN_GRACE_MS, to run again elsewhere, failing none', async () => {
     fake.latencyMs = 30_000;
     const tenant = await tenantOnTheFake();
-    const { id } = await tenant.submit(items(10));
+    const { id } = await tenant.submit(summaries(10));
 
     const worker = await startWorkerProcess({ WORKER_CONCURRENCY: '4', SHUTDOWN_GRACE_MS: '500' });
     await whenRunning(id, 4);

@@ -77,6 +77,16 @@ export class ApiClient {
     return response.body.id as string;
   }
 
+  /**
+   * Routes summarization to a new `openai_compatible` connection to a fake at `fakeUrl` (model
+   * `fake-model`, no retry unless `target` says otherwise); returns the connection's id.
+   */
+  async summarizeOnFake(fakeUrl: string, apiKey: string, target: Record<string, unknown> = {}) {
+    const connection = await this.compatibleConnection(`${fakeUrl}/v1`, apiKey);
+    await this.route('summarization', [{ connection_id: connection, model: 'fake-model', max_retries: 0, ...target }]);
+    return connection;
+  }
+
   async route(task: string, targets: { connection_id: string; model?: string; [key: string]: unknown }[]) {
     const body = { targets: targets.map((t) => ({ model: 'mock-1', ...t })) };
     return (await this.put(`/v1/routing/${task}`, body).expect(200)).body;
@@ -107,4 +117,13 @@ export class ApiClient {
   async items(batchId: string) {
     return (await this.get(`/v1/batches/${batchId}/items?limit=500`).expect(200)).body.data as Record<string, any>[];
   }
+}
+
+/** `n` summarization items, `doc-0` … (text `Doc 0.` …): the batch most fault tests submit. */
+export function summaries(n: number) {
+  return Array.from({ length: n }, (_, i) => ({
+    custom_id: `doc-${i}`,
+    task: 'summarization',
+    input: { text: `Doc ${i}.` },
+  }));
 }
