@@ -79,6 +79,18 @@ describe('AttemptRepository', () => {
     ]);
   });
 
+  it('deletes a row only while its call is in flight, and only for its tenant', async () => {
+    const calls = [call(1), call(2)];
+    await attempts.insert(batch.tenantId, calls);
+    await attempts.complete(batch.tenantId, [ended(calls[1].id, 'success')]);
+    const stranger = await seedBatch(db, 1);
+    await attempts.deleteInFlight(stranger.tenantId, calls[0].id);
+    await attempts.deleteInFlight(batch.tenantId, calls[1].id);
+    expect(await rows(calls.map((c) => c.id))).toHaveLength(2);
+    await attempts.deleteInFlight(batch.tenantId, calls[0].id);
+    expect(await rows(calls.map((c) => c.id))).toEqual([expect.objectContaining({ id: calls[1].id })]);
+  });
+
   it('completes nothing of another tenant', async () => {
     const calls = [call(1)];
     await attempts.insert(batch.tenantId, calls);

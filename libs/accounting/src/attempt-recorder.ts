@@ -89,6 +89,12 @@ export class AttemptRecorder {
     return row.id;
   }
 
+  /** Deletes the row `start` is storing, of a call that did not go out after all. */
+  async discard(tenantId: string, started: Promise<string>): Promise<void> {
+    const id = await started.catch(() => undefined); // a row that was never stored has nothing to delete
+    if (id) await this.attempts.deleteInFlight(tenantId, id);
+  }
+
   /** Completes the row of a call that ended, on its own. */
   async finish(tenantId: string, id: string, end: AttemptEnd): Promise<void> {
     await this.completions.load({ tenantId, completion: await this.completion(id, end) });

@@ -109,6 +109,14 @@ export class AttemptRepository {
     );
   }
 
+  /** Deletes the row of a call that did not go out after all (still `in_flight`). */
+  async deleteInFlight(tenantId: string, id: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM attempts WHERE tenant_id = $1 AND id = $2 AND outcome = 'in_flight'`, [
+      tenantId,
+      id,
+    ]);
+  }
+
   /** Writes the outcome, tokens and cost of calls that ended. */
   async complete(tenantId: string, completions: AttemptCompletion[], manager: EntityManager = this.dataSource.manager) {
     if (completions.length === 0) return;

@@ -14,7 +14,7 @@ export interface BreakerTarget {
 
 type BreakerState = 'closed' | 'open' | 'half_open';
 
-type BreakerAdmission =
+export type BreakerAdmission =
   /** `clean`: closed with no failure in its log, so a success has nothing to forget. */
   { allowed: true; probe: boolean; clean: boolean } | { allowed: false; reason: string; retryInMs: number };
 

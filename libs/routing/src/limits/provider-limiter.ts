@@ -188,6 +188,11 @@ export class ProviderLimiter {
 }
 
 /** The limits that apply (positive whole numbers), or undefined when none does. */
+/** Whether the connection has an rpm, tpm or concurrency limit (without one, `acquire` only reads the pause). */
+export function hasLimits(limits: ConnectionLimits): boolean {
+  return activeLimits(limits) !== undefined;
+}
+
 function activeLimits(limits: ConnectionLimits): ActiveLimits | undefined {
   const active = {
     rpm: positive(limits.rpm),
